@@ -1,0 +1,50 @@
+# Two commands set everything up on a fresh machine:
+#   make book   -> .venv with the book's packages, then the website in _build/html
+#   make test   -> .venv, then every test (package, notebooks with nbval, site build, browser)
+# Re-runs are fast: .venv is reinstalled only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(shell find chapters appendices -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+
+.PHONY: help venv book test unit lab execute benchmarks clean
+
+help:
+	@echo "make book      build the website into _build/html"
+	@echo "make test      run every test (package, notebooks, site build, browser)"
+	@echo "make lab       start JupyterLab with the book's environment"
+	@echo "make execute   re-execute every notebook in place and store its outputs"
+	@echo "make benchmarks  time every notebook (no files changed)"
+	@echo "make clean     remove _build (keeps .venv)"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build --quiet . 
+	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	LRUTILS_STATIC=1 $(PY) -m pytest
+
+unit: $(STAMP)
+	LRUTILS_STATIC=1 $(PY) -m pytest tests -m "not site"
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab
+
+execute: $(STAMP)
+	LRUTILS_STATIC=1 $(PY) tools/execute_notebooks.py --write $(NOTEBOOKS)
+
+benchmarks: $(STAMP)
+	LRUTILS_STATIC=1 $(PY) benchmarks/notebook_times.py
+
+clean:
+	rm -rf _build

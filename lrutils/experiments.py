@@ -1,0 +1,156 @@
+"""Train a Keras model for several configurations and seeds, and collect tidy results.
+
+The chapters on learning rates, optimizers, schedules and LR finding all compare training runs.
+:func:`run_experiments` trains ``build(**params)`` for every configuration and seed and returns
+one row per (configuration, seed, epoch); :func:`summarize` reduces that to mean and spread over
+seeds. Seeds matter: a difference between two configurations means something only when it is
+larger than the spread between seeds of one configuration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .mode import static_mode
+from .seed import set_seed
+
+__all__ = ["run_experiments", "summarize", "RESERVED_KEYS"]
+
+#: Keys of a configuration that go to ``model.fit`` instead of to ``build``.
+RESERVED_KEYS = ("batch_size", "epochs", "callbacks")
+
+
+def _unpack_data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    if hasattr(data, "x_train"):
+        return data.x_train, data.y_train, data.x_val, data.y_val
+    if isinstance(data, Sequence) and len(data) == 4:
+        return tuple(data)  # type: ignore[return-value]
+    raise TypeError(
+        "data must be an lrutils Dataset (from load_data) or a tuple "
+        f"(x_train, y_train, x_val, y_val), got {type(data).__name__}"
+    )
+
+
+def _check_seeds(seeds: Iterable[int]) -> list[int]:
+    seeds = list(seeds)
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
+    return [int(s) for s in seeds]
+
+
+def run_experiments(
+    build: Callable[..., Any],
+    configs: Mapping[str, Mapping[str, Any]],
+    *,
+    data: Any,
+    seeds: Iterable[int] = (0, 1, 2),
+    epochs: int = 5,
+    batch_size: int = 128,
+    progress: bool = True,
+):
+    """Train one model per configuration and seed; return a tidy :class:`pandas.DataFrame`.
+
+    Parameters
+    ----------
+    build:
+        Called as ``build(**params)`` after :func:`lrutils.set_seed` (Keras included); returns a
+        compiled Keras model.
+    configs:
+        Maps a configuration's name to its parameters. The keys ``batch_size`` and ``epochs``
+        override the defaults for that configuration, and ``callbacks`` is a function of no
+        argument returning a list of fresh callbacks (callbacks keep state, so each run needs new
+        ones). Every other key is passed to ``build``.
+    data:
+        A :class:`lrutils.Dataset` or ``(x_train, y_train, x_val, y_val)``; the validation part
+        is passed as ``validation_data``.
+    seeds:
+        The seeds to repeat each configuration with.
+    progress:
+        Show a progress bar over runs (``tqdm.auto``). It is never shown in static mode
+        (:func:`lrutils.mode.static_mode`), so it cannot end up in committed notebook outputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``config``, ``seed``, ``epoch`` (1, 2, ...), every key of the Keras history
+        (``loss``, ``val_loss``, metrics, and ``learning_rate``, recorded at each epoch's end by
+        :class:`lrutils.LearningRateRecorder`), and ``time_s``, the wall-clock
+        time of the whole run (repeated on each of its rows).
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from .callbacks import LearningRateRecorder
+
+    if not callable(build):
+        raise TypeError(f"build must be callable, got {type(build).__name__}")
+    if not isinstance(configs, Mapping) or not configs:
+        raise ValueError("configs must be a non-empty mapping of name -> parameters")
+    for name, params in configs.items():
+        if not isinstance(params, Mapping):
+            raise TypeError(f"configs[{name!r}] must be a mapping of parameters, got {type(params).__name__}")
+        if "callbacks" in params and not callable(params["callbacks"]):
+            raise TypeError(f"configs[{name!r}]['callbacks'] must be a function returning a list of callbacks")
+    for arg, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
+    seeds = _check_seeds(seeds)
+    x_train, y_train, x_val, y_val = _unpack_data(data)
+
+    runs = [(name, seed) for name in configs for seed in seeds]
+    rows = []
+    for name, seed in tqdm(runs, disable=static_mode() or not progress, desc="runs"):
+        params = dict(configs[name])
+        fit_epochs = params.pop("epochs", epochs)
+        fit_batch = params.pop("batch_size", batch_size)
+        make_callbacks = params.pop("callbacks", None)
+        set_seed(seed, keras=True)
+        model = build(**params)
+        start = time.perf_counter()
+        history = model.fit(
+            x_train,
+            y_train,
+            validation_data=(x_val, y_val),
+            epochs=fit_epochs,
+            batch_size=fit_batch,
+            callbacks=[*(make_callbacks() if make_callbacks else []), LearningRateRecorder(per_batch=False)],
+            verbose=0,
+            shuffle=True,
+        )
+        elapsed = time.perf_counter() - start
+        n = len(next(iter(history.history.values())))
+        for i in range(n):
+            row = {"config": name, "seed": seed, "epoch": i + 1}
+            row.update({k: float(v[i]) for k, v in history.history.items()})
+            row["time_s"] = elapsed
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarize(table, metric: str = "val_accuracy", *, epoch: int | str = "last"):
+    """Mean, standard deviation, minimum and maximum of ``metric`` over seeds, per configuration.
+
+    ``epoch`` picks the epoch to compare: ``"last"`` (default), ``"best"`` (each run's best value
+    of ``metric``: largest for accuracies, smallest for losses), or an epoch number.
+    """
+    if metric not in table.columns:
+        raise ValueError(f"table has no column {metric!r}; it has {list(table.columns)}")
+    if epoch == "last":
+        per_run = table.sort_values("epoch").groupby(["config", "seed"], sort=False)[metric].last()
+    elif epoch == "best":
+        grouped = table.groupby(["config", "seed"], sort=False)[metric]
+        per_run = grouped.min() if "loss" in metric else grouped.max()
+    elif isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 1:
+        chosen = table[table["epoch"] == epoch]
+        if chosen.empty:
+            raise ValueError(f"no row has epoch {epoch}; epochs run from 1 to {table['epoch'].max()}")
+        per_run = chosen.set_index(["config", "seed"])[metric]
+    else:
+        raise ValueError(f"epoch must be 'last', 'best' or a positive epoch number, got {epoch!r}")
+    order = list(dict.fromkeys(table["config"]))
+    out = per_run.groupby(level="config").agg(["mean", "std", "min", "max", "count"])
+    return out.reindex(order)

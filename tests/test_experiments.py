@@ -1,0 +1,128 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+import lrutils as lu
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    # a linearly separable 2-class problem: fast and certain to be learnable
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("int64")
+    return x[:150], y[:150], x[150:], y[150:]
+
+
+def build(learning_rate=0.1):
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.SGD(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.fixture(scope="module")
+def table(tiny):
+    configs = {"slow": {"learning_rate": 1e-4}, "fast": {"learning_rate": 0.5, "epochs": 4}}
+    return lu.run_experiments(build, configs, data=tiny, seeds=[0, 1], epochs=3, batch_size=32)
+
+
+def test_table_is_tidy(table):
+    assert {"config", "seed", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "time_s"} <= set(table.columns)
+    # 2 seeds x 3 epochs for "slow", 2 seeds x 4 epochs for "fast" (per-config override)
+    assert len(table) == 2 * 3 + 2 * 4
+    assert table.groupby("config")["epoch"].max().to_dict() == {"fast": 4, "slow": 3}
+    assert table["learning_rate"].round(6).unique().tolist() == [1e-4, 0.5]
+
+
+def test_seeds_make_runs_repeatable(tiny):
+    configs = {"a": {"learning_rate": 0.1}}
+    t1 = lu.run_experiments(build, configs, data=tiny, seeds=[3], epochs=2)
+    t2 = lu.run_experiments(build, configs, data=tiny, seeds=[3], epochs=2)
+    np.testing.assert_array_equal(t1["loss"].to_numpy(), t2["loss"].to_numpy())
+
+
+def test_larger_rate_learns_this_easy_problem_faster(table):
+    last = lu.summarize(table, "val_accuracy", epoch=3)
+    assert last.loc["fast", "mean"] > last.loc["slow", "mean"]
+    assert last.loc["fast", "count"] == 2
+
+
+def test_summarize_last_and_best(table):
+    last = lu.summarize(table, "loss")
+    assert list(last.index) == ["slow", "fast"]
+    fast = table[table.config == "fast"]
+    expected = fast[fast.epoch == 4]["loss"].mean()
+    assert last.loc["fast", "mean"] == pytest.approx(expected)
+    best = lu.summarize(table, "loss", epoch="best")
+    assert best.loc["fast", "mean"] == pytest.approx(fast.groupby("seed")["loss"].min().mean())
+    with pytest.raises(ValueError, match="epoch must be"):
+        lu.summarize(table, "loss", epoch=0)
+    with pytest.raises(ValueError, match="no row has epoch 9"):
+        lu.summarize(table, "loss", epoch=9)
+    with pytest.raises(ValueError, match="no column 'acc'"):
+        lu.summarize(table, "acc")
+
+
+def test_callbacks_are_fresh_per_run(tiny):
+    import keras
+
+    made = []
+
+    def callbacks():
+        made.append(keras.callbacks.History())
+        return [made[-1]]
+
+    lu.run_experiments(build, {"a": {"callbacks": callbacks}}, data=tiny, seeds=[0, 1], epochs=1)
+    assert len(made) == 2 and made[0] is not made[1]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"configs": {}}, ValueError, "non-empty mapping"),
+        ({"configs": {"a": 1}}, TypeError, r"configs\['a'\] must be a mapping"),
+        ({"configs": {"a": {"callbacks": [1]}}}, TypeError, "must be a function"),
+        ({"seeds": []}, ValueError, "seeds must be a non-empty list"),
+        ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
+        ({"batch_size": 2.5}, ValueError, "batch_size must be a positive integer"),
+        ({"data": "mnist"}, TypeError, "data must be an lrutils Dataset"),
+    ],
+)
+def test_bad_arguments(tiny, kwargs, error, message):
+    args = {"configs": {"a": {}}, "data": tiny, "seeds": [0], "epochs": 1}
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        lu.run_experiments(build, **args)
+
+
+def test_no_progress_bar_in_static_mode(tiny, capsys):
+    lu.set_static_mode(True)
+    try:
+        lu.run_experiments(build, {"a": {}}, data=tiny, seeds=[0], epochs=1, progress=True)
+    finally:
+        lu.set_static_mode(None)
+    captured = capsys.readouterr()
+    assert "runs" not in captured.err and "it/s" not in captured.err
+
+
+def test_plot_runs_draws_mean_and_band(table):
+    ax = lu.plot_runs(table, "val_accuracy")
+    assert [line.get_label() for line in ax.get_lines()] == ["slow", "fast"]
+    assert len(ax.collections) == 2  # one band per configuration
+    assert ax.get_xlabel() == "epoch"
+    with pytest.raises(ValueError, match="band must be"):
+        lu.plot_runs(table, "val_accuracy", band="iqr")
+    with pytest.raises(ValueError, match="no column"):
+        lu.plot_runs(table, "nope")
+
+
+def test_log_lr_axis():
+    ax = lu.log_lr_axis(axis="y")
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "learning rate"
+    with pytest.raises(ValueError, match="axis must be"):
+        lu.log_lr_axis(axis="z")
