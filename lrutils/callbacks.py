@@ -33,7 +33,7 @@ class LearningRateRecorder(keras.callbacks.Callback):
     ----------
     per_batch:
         Record the rate used by every batch (read just before its update) in
-        :attr:`batch_rates`, with the optimizer step in :attr:`steps`.
+        ``batch_rates``, with the optimizer step in ``steps``.
     key:
         Name of the entry added to the epoch logs, and so to ``history.history``. Keras 3 calls
         it ``"learning_rate"`` (Keras 2 used ``"lr"``).

@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = ["DATASETS", "Dataset", "DatasetUnavailableError", "load_data", "stratified_split"]
 
+#: Names accepted by :func:`load_data`.
 DATASETS = ("mnist5k", "digits", "mnist", "fashion_mnist")
 _DOWNLOADED = {"mnist": "mnist", "fashion_mnist": "fashion_mnist"}
 

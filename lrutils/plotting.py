@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # pandas is only needed by callers that pass tables
 
 __all__ = ["BOOK_STYLE", "use_book_style", "plot_runs", "log_lr_axis"]
 
-#: Matplotlib settings used by every figure in the book: readable on a laptop screen and in
-#: the website's column, with a light grid and no top/right spines.
+#: The matplotlib settings of every figure in the book. Sized to read well on a laptop screen
+#: and in the website's column, with a light grid and no top or right spine.
 BOOK_STYLE: dict[str, Any] = {
     "figure.figsize": (7.0, 4.0),
     "figure.dpi": 100,

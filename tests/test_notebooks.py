@@ -1,0 +1,70 @@
+"""What every committed notebook must look like (nbval separately re-executes and compares them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(
+    p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
+    if ".ipynb_checkpoints" not in p.parts
+)
+IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
+# Keras's progress bar ("32/32 ━━━━ 0s 2ms/step"), tqdm ("50%|█████ | 5/10 [00:01<00:01, 4.2it/s]")
+PROGRESS = re.compile(r"━|\d+/\d+ \[|it/s\]|s/it\]|\d+%\|")
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=IDS)
+def nb(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+def test_executed_in_order_with_outputs(nb):
+    cells = _code_cells(nb)
+    counts = [c.execution_count for c in cells]
+    assert None not in counts, "some code cells were never executed: run `make execute`"
+    assert counts == list(range(1, len(cells) + 1)), f"execution counts out of order: {counts}"
+    assert any(c.outputs for c in cells), "the notebook has no outputs"
+
+
+def test_no_error_outputs(nb):
+    for i, cell in enumerate(_code_cells(nb)):
+        tags = cell.metadata.get("tags", [])
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if "raises-exception" in tags:
+            assert errors, f"code cell {i} is tagged raises-exception but raised nothing"
+        else:
+            assert not errors, f"code cell {i} has an error output: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+
+
+def test_no_progress_bars(nb):
+    for i, cell in enumerate(_code_cells(nb)):
+        for out in cell.outputs:
+            text = out.get("text", "") if out.output_type == "stream" else "".join(
+                out.get("data", {}).get("text/plain", "")
+            )
+            assert not PROGRESS.search(text), f"code cell {i} shows a progress bar: {text[:120]!r}"
+            data = out.get("data", {})
+            assert "application/vnd.jupyter.widget-view+json" not in data or "FloatProgress" not in str(
+                nb.metadata.get("widgets", "")
+            ), f"code cell {i} stores a progress-bar widget"
+
+
+def test_kernelspec_exists_in_venv(nb):
+    name = nb.metadata.get("kernelspec", {}).get("name")
+    assert name, "the notebook names no kernelspec"
+    assert name in KernelSpecManager().find_kernel_specs(), f"kernelspec {name!r} is not installed in this environment"
+
+
+def test_first_code_cell_imports_lrutils_and_seeds(nb):
+    first = _code_cells(nb)[0].source
+    assert "import lrutils" in first and "set_seed(" in first, "the first code cell should import lrutils and seed"

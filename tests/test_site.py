@@ -1,0 +1,225 @@
+"""The built website, checked the way a reader meets it: in a real (headless) browser.
+
+The session fixture builds the book exactly as `make book` does, but with warnings as errors
+(`--all -W -n --keep-going`: a full rebuild, since an incremental one skips the warnings of unchanged pages). Each page of the table of contents is then opened from a local server on
+127.0.0.1, with no internet: any request to another host is a failure, so a page that still
+needs a CDN fails here. A full-page screenshot of each page is saved in `_build/screenshots/`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+# Every Jupyter Book 1.0.4 page declares this twice (sphinx-thebe); it is harmless.
+KNOWN_CONSOLE_ERRORS = (re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),)
+
+
+def _toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(str(Path(entry["file"]).with_suffix("")))
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return pages + ["genindex", "search"]
+
+
+PAGES = _toc_pages()
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.fail("no Chromium found: install Debian's `chromium` (apt-get install chromium); .ci/run does this")
+
+
+@pytest.fixture(scope="session")
+def built_site():
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jb), "build", "--all", "-W", "-n", "--keep-going", str(ROOT)],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        warnings = [line for line in (result.stdout + result.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
+        pytest.fail("jupyter-book build -W -n failed:\n" + "\n".join(warnings[-40:] or [result.stdout[-3000:]]))
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=_chromium(),
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class _Anchors(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(path: Path) -> _Anchors:
+    parser = _Anchors()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_site_builds_without_warnings(built_site):
+    for page in PAGES:
+        assert (built_site / f"{page}.html").is_file(), f"{page}.html was not built"
+    assert (built_site / "index.html").is_file()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_internal_links_resolve(built_site, page):
+    path = built_site / f"{page}.html"
+    broken = []
+    for href in _parse(path).hrefs:
+        url = urlparse(href)
+        if url.scheme or url.netloc or href.startswith(("mailto:", "javascript:")):
+            continue
+        target = (path.parent / unquote(url.path)).resolve() if url.path else path
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{href} (no file {target.relative_to(built_site) if built_site in target.parents else target})")
+        elif url.fragment and target.suffix == ".html" and url.fragment not in _parse(target).ids:
+            broken.append(f"{href} (no id {url.fragment!r} in {target.name})")
+    assert not broken, f"broken internal links on {page}: {broken}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_in_browser(browser, server, page):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    problems: list[str] = []
+    host = urlparse(server).netloc
+
+    def on_console(msg):
+        if msg.type == "error" and not any(p.search(msg.text) for p in KNOWN_CONSOLE_ERRORS):
+            problems.append(f"console error: {msg.text}")
+
+    def on_request(request):
+        url = urlparse(request.url)
+        if url.scheme in ("http", "https") and url.netloc != host:
+            problems.append(f"request to another host (the site must be self-contained): {request.url}")
+
+    def on_response(response):
+        if response.status >= 400:
+            problems.append(f"HTTP {response.status} for {response.url}")
+
+    tab.on("console", on_console)
+    def on_page_error(err):
+        if not any(p.search(str(err)) for p in KNOWN_CONSOLE_ERRORS):
+            problems.append(f"page error: {err}")
+
+    tab.on("pageerror", on_page_error)
+    tab.on("request", on_request)
+    tab.on("requestfailed", lambda r: problems.append(f"failed request: {r.url} ({r.failure})"))
+    tab.on("response", on_response)
+
+    response = tab.goto(urljoin(server, f"{page}.html"), wait_until="load")
+    assert response is not None and response.status == 200, f"{page}: HTTP {response and response.status}"
+
+    # images: make lazy ones load, then every <img> must have decoded
+    tab.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
+    tab.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15000)
+    broken_images = tab.evaluate(
+        "Array.from(document.images).filter(i => i.naturalWidth === 0).map(i => i.getAttribute('src').slice(0, 80))"
+    )
+    problems += [f"image not loaded: {src}" for src in broken_images]
+
+    # math: every math element typeset by the vendored MathJax, without errors
+    n_math = tab.evaluate("document.querySelectorAll('span.math, div.math').length")
+    if n_math:
+        try:
+            tab.wait_for_function(
+                "Array.from(document.querySelectorAll('span.math, div.math')).every(e => e.querySelector('mjx-container'))",
+                timeout=20000,
+            )
+        except Exception:
+            problems.append(f"math not rendered ({n_math} math elements)")
+        if tab.evaluate("document.querySelectorAll('mjx-merror').length"):
+            problems.append("MathJax reported an error in a formula")
+
+    # widgets stored in the notebook: the vendored html-manager must render every view
+    n_views = tab.evaluate("document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+    if n_views:
+        try:
+            tab.wait_for_function(
+                "document.querySelectorAll('.jupyter-widgets, .widget-area, .lm-Widget').length > 0", timeout=20000
+            )
+        except Exception:
+            problems.append(f"{n_views} widget view(s) not rendered")
+
+    # no traceback in any output
+    text = tab.inner_text("body")
+    if "Traceback (most recent call last)" in text or tab.query_selector(".output.traceback, .cell_output .traceback"):
+        problems.append("a cell output shows a traceback")
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{page.replace('/', '__')}.png"), full_page=True)
+    context.close()
+    assert not problems, f"{page}:\n" + "\n".join(problems)
