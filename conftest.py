@@ -1,10 +1,15 @@
 """Settings shared by every test run, `pytest` alone included.
 
-Static output mode is switched on before any kernel starts, so that nbval's kernels inherit it
-and explorers produce the same self-contained HTML as the committed outputs.
+The notebooks' kernel environment (static explorer output, quiet TensorFlow) is set before any
+kernel starts, so nbval's kernels see exactly what `make execute` used for the committed outputs.
 """
 
 import os
+import sys
+from pathlib import Path
 
-os.environ.setdefault("LRUTILS_STATIC", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tools"))
+
+from execute_notebooks import NOTEBOOK_ENV  # noqa: E402
+
+os.environ.update(NOTEBOOK_ENV)

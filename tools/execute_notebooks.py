@@ -21,6 +21,11 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: Environment of every kernel that executes the book's notebooks, here and under nbval
+#: (conftest.py applies the same): static explorer output, and no TensorFlow C++ log lines
+#: (CUDA probing, oneDNN notices) in the stored outputs.
+NOTEBOOK_ENV = {"LRUTILS_STATIC": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+
 
 def find_notebooks() -> list[Path]:
     return sorted(
@@ -31,7 +36,7 @@ def find_notebooks() -> list[Path]:
 
 def execute(path: Path, *, write: bool, timeout: int = 600) -> float:
     """Run one notebook in its own folder; return the wall-clock seconds it took."""
-    os.environ["LRUTILS_STATIC"] = "1"
+    os.environ.update(NOTEBOOK_ENV)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
