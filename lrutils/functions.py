@@ -591,6 +591,7 @@ def six_hump_camel() -> Objective:
 # --------------------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------------------
+#: Names accepted by :func:`get_function`, mapped to their factories.
 FUNCTIONS: dict[str, Callable[..., Objective]] = {
     "quadratic": quadratic,
     "parabola": parabola,

@@ -192,6 +192,9 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
 class MLPParams(NamedTuple):
     """Parameters of the two-layer network, in Keras ``Dense`` layout.
 
+    The gradients returned by :func:`backward` are an ``MLPParams`` too, so parameters
+    and gradients zip together: ``MLPParams(*(p - lr * g for p, g in zip(params, grads)))``.
+
     Attributes
     ----------
     W1 : ndarray, shape (n_in, n_hidden)
@@ -202,9 +205,6 @@ class MLPParams(NamedTuple):
         Output layer kernel.
     b2 : ndarray, shape (n_out,)
         Output layer bias.
-
-    The gradients returned by :func:`backward` are an ``MLPParams`` too, so parameters
-    and gradients zip together: ``MLPParams(*(p - lr * g for p, g in zip(params, grads)))``.
     """
 
     W1: np.ndarray

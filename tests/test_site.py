@@ -150,6 +150,65 @@ def test_internal_links_resolve(built_site, page):
     assert not broken, f"broken internal links on {page}: {broken}"
 
 
+_MOVE_CONTROL = """(el) => {
+    const before = el.value;
+    if (el.tagName === 'SELECT') {
+        el.selectedIndex = (el.selectedIndex + 1) % el.options.length;
+    } else {
+        el.value = (parseInt(el.value, 10) === parseInt(el.max, 10)) ? el.min : el.max;
+    }
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+    return [before, el.value];
+}"""
+
+
+def _check_explorers(tab) -> list[str]:
+    """A precomputed explorer must swap its figure when the reader moves a control."""
+    problems = []
+    explorers = tab.locator("div.lru-explorer")
+    for i in range(explorers.count()):
+        root = explorers.nth(i)
+        image = root.locator("img.lru-frame")
+        if image.count() != 1 or not image.evaluate("i => i.complete && i.naturalWidth > 0"):
+            problems.append(f"explorer {i}: its figure is not shown")
+            continue
+        controls = root.locator("input.lru-slider:visible, select.lru-select:visible")
+        if controls.count() == 0:
+            problems.append(f"explorer {i}: no visible control")
+            continue
+        for j in range(controls.count()):
+            src = image.get_attribute("src")
+            before, after = controls.nth(j).evaluate(_MOVE_CONTROL)
+            if before == after:
+                continue  # a control with a single position cannot move
+            tab.wait_for_timeout(50)
+            if image.get_attribute("src") == src:
+                problems.append(f"explorer {i}: moving control {j} ({before} -> {after}) did not change the figure")
+    return problems
+
+
+def _check_animations(tab) -> list[str]:
+    """matplotlib's JavaScript player: pressing Play must advance the frames."""
+    problems = []
+    players = tab.locator("div.animation")
+    for i in range(players.count()):
+        root = players.nth(i)
+        image = root.locator("img").first
+        src = image.get_attribute("src")
+        play = root.locator("button[title='Play']")
+        if play.count() != 1:
+            problems.append(f"animation {i}: no Play button")
+            continue
+        play.click()
+        try:
+            tab.wait_for_function("([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(), src], timeout=5000)
+        except Exception:
+            problems.append(f"animation {i}: pressing Play did not change the frame")
+        root.locator("button[title='Pause']").click()
+    return problems
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_browser(browser, server, page):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -213,6 +272,8 @@ def test_page_in_browser(browser, server, page):
             )
         except Exception:
             problems.append(f"{n_views} widget view(s) not rendered")
+
+    problems += _check_explorers(tab) + _check_animations(tab)
 
     # no traceback in any output
     text = tab.inner_text("body")
