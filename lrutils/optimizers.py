@@ -952,6 +952,7 @@ def lion(
 
 # --------------------------------------------------------------------------- registry
 
+#: Names accepted by :func:`get_optimizer`, mapped to their factories.
 OPTIMIZERS: dict[str, Callable[..., GradientTransformation]] = {
     "sgd": sgd,
     "momentum": momentum,

@@ -1,0 +1,306 @@
+"""Self-contained HTML for figures that must work on a static web page (no kernel, no CDN).
+
+Private helpers of :mod:`lrutils.widgets` and :mod:`lrutils.animation`:
+
+* :func:`render_png` turns a matplotlib figure into PNG bytes, byte-for-byte the same on every
+  run (Agg, no metadata), optionally reduced to a 256-colour palette, which makes line plots
+  about three times smaller with no visible change;
+* :func:`explorer_html` writes the HTML of a precomputed explorer: one ``<input type=range>``
+  per numeric control, one ``<select>`` per choice, an ``<img>`` and a little inline script
+  that swaps the image when a control moves;
+* :func:`self_contained_jshtml` makes matplotlib's ``to_jshtml`` player reproducible and free
+  of its CDN stylesheet.
+
+Markup of an explorer (stable; the browser tests rely on it)::
+
+    div.lru-explorer[data-lru-explorer=ID][data-lru-frames=STATES][data-lru-images=PNGS]
+      div.lru-title                               (only with a title)
+      div.lru-controls
+        div.lru-control[data-lru-control=NAME][data-lru-path=PATH]
+                       [data-lru-kind=log|linear|int|choice]
+                       [data-lru-parent=PATH data-lru-option=I]   (controls of one option)
+          label
+          input[type=range].lru-slider[min=0][max=n-1][step=1][data-lru-labels=JSON]
+          output.lru-value                        (the value shown next to the slider)
+          -- or --
+          select.lru-select > option[value=I]
+      img.lru-frame[data-lru-key=KEY][data-lru-frame=I]
+      script.lru-data[type=application/json]      ({"keys": {KEY: I}, "frames": [base64]})
+      script                                       (plain inline JavaScript)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import re
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["render_png", "stable_id", "explorer_html", "self_contained_jshtml"]
+
+
+# --------------------------------------------------------------------------------------
+# PNG rendering
+# --------------------------------------------------------------------------------------
+def render_png(fig, *, small: bool = True) -> bytes:
+    """Render ``fig`` with Agg to PNG bytes that are identical from run to run.
+
+    ``small=True`` reduces the image to an adaptive 256-colour palette (maximum coverage,
+    which keeps a white background exactly white; no dithering) and compresses hard: about
+    3x smaller with no visible change on line plots, right for frames stored in a page.
+    ``small=False`` writes full colour with fast compression, right for a live redraw.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    if rgba[..., 3].min() < 255:  # transparent background: flatten onto white
+        alpha = rgba[..., 3:4].astype(np.float64) / 255.0
+        rgb = np.round(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    else:
+        rgb = np.ascontiguousarray(rgba[..., :3])
+    image = Image.fromarray(rgb)  # uint8 (h, w, 3): RGB
+    buf = io.BytesIO()
+    if small:
+        image = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
+        image.save(buf, format="png", compress_level=9)
+    else:
+        image.save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) in pixels, read from a PNG header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def stable_id(*parts: str | bytes) -> str:
+    """A 16-character hex id derived from the content (never from time, memory or chance)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
+
+
+def _json_for_script(obj) -> str:
+    """JSON that can sit inside a <script> element (no '</' or '<!--' can appear)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=True).replace("<", "\\u003c")
+
+
+def _attr(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+# --------------------------------------------------------------------------------------
+# Explorer HTML
+# --------------------------------------------------------------------------------------
+_EXPLORER_CSS = """<style>
+.lru-explorer{margin:0.5em 0 1em 0;max-width:100%;}
+.lru-explorer .lru-title{font-weight:600;margin-bottom:0.3em;}
+.lru-explorer .lru-controls{display:flex;flex-wrap:wrap;gap:0.3em 1.6em;align-items:center;
+  margin-bottom:0.4em;}
+.lru-explorer .lru-control{display:flex;align-items:center;gap:0.5em;}
+.lru-explorer .lru-control[hidden]{display:none;}
+.lru-explorer .lru-slider{width:14em;}
+.lru-explorer .lru-value{font-family:monospace;min-width:5.5em;}
+.lru-explorer img.lru-frame{display:block;max-width:100%;height:auto;}
+</style>"""
+
+# Plain JavaScript (ES5, no library): find the container, read the frame table, and on every
+# input/change event rebuild the key of the visible controls and swap the image.
+_EXPLORER_JS = """<script>
+(function () {
+  var id = "%(id)s";
+  var root = document.currentScript ? document.currentScript.parentNode : null;
+  if (!root || root.getAttribute("data-lru-explorer") !== id) {
+    var all = document.querySelectorAll('div.lru-explorer[data-lru-explorer="' + id + '"]');
+    for (var i = 0; i < all.length && !root; i++) {
+      if (!all[i].getAttribute("data-lru-ready")) { root = all[i]; }
+    }
+  }
+  if (!root || root.getAttribute("data-lru-ready")) { return; }
+  root.setAttribute("data-lru-ready", "1");
+  var data = JSON.parse(root.querySelector("script.lru-data").textContent);
+  var img = root.querySelector("img.lru-frame");
+  var controls = Array.prototype.slice.call(root.querySelectorAll("div.lru-control"));
+  var byPath = {};
+  controls.forEach(function (c) { byPath[c.getAttribute("data-lru-path")] = c; });
+  function field(c) { return c.querySelector("input.lru-slider, select.lru-select"); }
+  function active(c) {
+    var parent = c.getAttribute("data-lru-parent");
+    if (parent === null) { return true; }
+    var p = byPath[parent];
+    return active(p) && field(p).value === c.getAttribute("data-lru-option");
+  }
+  function update() {
+    var parts = [];
+    controls.forEach(function (c) {
+      var on = active(c);
+      c.hidden = !on;
+      if (!on) { return; }
+      var el = field(c);
+      parts.push(c.getAttribute("data-lru-path") + "=" + el.value);
+      if (el.tagName === "INPUT") {
+        var label = JSON.parse(el.getAttribute("data-lru-labels"))[parseInt(el.value, 10)];
+        c.querySelector("output.lru-value").textContent = label;
+        el.setAttribute("aria-valuetext", label);
+      }
+    });
+    var key = parts.join("&");
+    var index = data.keys[key];
+    if (index === undefined) { return; }
+    if (img.getAttribute("data-lru-frame") !== String(index)) {
+      img.src = "data:image/png;base64," + data.frames[index];
+    }
+    img.setAttribute("data-lru-key", key);
+    img.setAttribute("data-lru-frame", String(index));
+  }
+  controls.forEach(function (c) {
+    var el = field(c);
+    el.addEventListener("input", update);
+    el.addEventListener("change", update);
+  });
+  update();
+})();
+</script>"""
+
+
+def explorer_html(
+    *,
+    uid: str,
+    title: str | None,
+    controls: Sequence[dict],
+    keys: dict[str, int],
+    frames: Sequence[bytes],
+    initial_key: str,
+    alt: str,
+) -> str:
+    """The HTML of a precomputed explorer.
+
+    ``controls`` lists, in display order, dicts with ``path``, ``name``, ``label``, ``kind``
+    (``"log"``, ``"linear"``, ``"int"`` or ``"choice"``), ``labels`` (one string per
+    position), ``index`` (the initial position), ``parent`` and ``option`` (None for a
+    top-level control) and ``active`` (shown initially). ``keys`` maps the key of every
+    state (``"path=pos&path=pos..."`` over the active controls in display order) to an
+    index into ``frames`` (PNG bytes).
+    """
+    width, height = png_size(frames[keys[initial_key]])
+    out = [
+        f'<div class="lru-explorer" id="lru-explorer-{uid}" data-lru-explorer="{uid}" '
+        f'data-lru-frames="{len(keys)}" data-lru-images="{len(frames)}">',
+        _EXPLORER_CSS,
+    ]
+    if title:
+        out.append(f'<div class="lru-title">{html.escape(title)}</div>')
+    out.append('<div class="lru-controls">')
+    for n, c in enumerate(controls):
+        field_id = f"lru-{uid}-c{n}"
+        attrs = (
+            f'class="lru-control" data-lru-control="{_attr(c["name"])}" '
+            f'data-lru-path="{_attr(c["path"])}" data-lru-kind="{c["kind"]}"'
+        )
+        if c["parent"] is not None:
+            attrs += f' data-lru-parent="{_attr(c["parent"])}" data-lru-option="{c["option"]}"'
+        if not c["active"]:
+            attrs += " hidden"
+        out.append(f"<div {attrs}>")
+        out.append(f'<label for="{field_id}">{html.escape(c["label"])}</label>')
+        labels = c["labels"]
+        if c["kind"] == "choice":
+            out.append(f'<select class="lru-select" id="{field_id}">')
+            for i, text in enumerate(labels):
+                selected = " selected" if i == c["index"] else ""
+                out.append(f'<option value="{i}"{selected}>{html.escape(text)}</option>')
+            out.append("</select>")
+        else:
+            current = labels[c["index"]]
+            out.append(
+                f'<input type="range" class="lru-slider" id="{field_id}" min="0" '
+                f'max="{len(labels) - 1}" step="1" value="{c["index"]}" '
+                f'aria-valuetext="{_attr(current)}" '
+                f"data-lru-labels='{_attr(_json_for_script(list(labels)))}'>"
+            )
+            out.append(f'<output class="lru-value" for="{field_id}">{html.escape(current)}</output>')
+        out.append("</div>")
+    out.append("</div>")
+    initial = keys[initial_key]
+    encoded = [base64.b64encode(f).decode("ascii") for f in frames]
+    out.append(
+        f'<img class="lru-frame" src="data:image/png;base64,{encoded[initial]}" '
+        f'width="{width}" height="{height}" alt="{_attr(alt)}" '
+        f'data-lru-key="{_attr(initial_key)}" data-lru-frame="{initial}">'
+    )
+    payload = _json_for_script({"keys": keys, "frames": encoded})
+    out.append(f'<script type="application/json" class="lru-data">{payload}</script>')
+    out.append(_EXPLORER_JS % {"id": uid})
+    out.append("</div>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------
+# matplotlib's JavaScript animation player, made reproducible and CDN-free
+# --------------------------------------------------------------------------------------
+# Inline SVG icons for the player's buttons, in place of the Font Awesome 4 glyphs that
+# matplotlib's template loads from a CDN (16x16, drawn in the text colour).
+_ICONS = {
+    "fa fa-minus": "M2 7h12v2H2z",
+    "fa fa-plus": "M2 7h5V2h2v5h5v2H9v5H7V9H2z",
+    "fa fa-play": "M4 2l10 6-10 6z",
+    "fa fa-play fa-flip-horizontal": "M12 2L2 8l10 6z",
+    "fa fa-pause": "M3 2h4v12H3zM9 2h4v12H9z",
+    "fa fa-step-forward": "M2 2l9 6-9 6zM12 2h2v12h-2z",
+    "fa fa-step-backward": "M14 2L5 8l9 6zM2 2h2v12H2z",
+    "fa fa-fast-forward": "M1 2l6 6-6 6zM7 2l6 6-6 6zM13 2h2v12h-2z",
+    "fa fa-fast-backward": "M15 2L9 8l6 6zM9 2L3 8l6 6zM1 2h2v12H1z",
+}
+
+_CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*')
+_ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
+_UUID = re.compile(r'_anim_img([0-9a-f]{32})"')
+
+
+def _svg_icon(match: re.Match) -> str:
+    path = _ICONS.get(match.group(1))
+    if path is None:  # an icon this module does not know: keep matplotlib's markup
+        return match.group(0)
+    return (
+        '<svg class="lru-icon" viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" '
+        f'focusable="false"><path fill="currentColor" d="{path}"/></svg>'
+    )
+
+
+def self_contained_jshtml(jshtml: str, *, kind: str, num_frames: int) -> tuple[str, str]:
+    """Make the HTML of ``Animation.to_jshtml`` reproducible and independent of any CDN.
+
+    * the random element id (``uuid4``) becomes one derived from the content;
+    * the Font Awesome stylesheet link is removed and the button glyphs become inline SVG
+      (the buttons keep their ``title`` and ``aria-label``);
+    * the player is wrapped in ``div.lru-animation[data-lru-animation=ID][data-lru-frames=N]``.
+
+    Returns ``(html, id)``.
+    """
+    found = _UUID.search(jshtml)
+    if found is None:
+        raise RuntimeError("unexpected to_jshtml output: no '_anim_img<uuid>' element found")
+    random_id = found.group(1)
+    text = _CDN_LINK.sub("", jshtml)
+    text = _ICON.sub(_svg_icon, text)
+    uid = "lru" + stable_id(kind, text.replace(random_id, ""))
+    text = text.replace(random_id, uid)
+    wrapped = (
+        f'<div class="lru-animation" data-lru-animation="{uid}" data-lru-frames="{num_frames}">\n'
+        "<style>.lru-animation .anim-buttons button{min-width:2.2em;min-height:1.9em;}"
+        ".lru-animation img{max-width:100%;height:auto;}</style>\n"
+        f"{text.strip()}\n</div>"
+    )
+    return wrapped, uid

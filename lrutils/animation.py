@@ -1,0 +1,349 @@
+"""Animations of optimisation paths that play on a static page: no kernel, no CDN.
+
+* :func:`race` runs several optimizers from the same start on one function and animates
+  their paths over the contours, next to :math:`f(x_k) - f^*` per step;
+* :func:`saddle_escape` is a race that starts next to a saddle point, where plain gradient
+  descent lingers and momentum or Adam leave faster.
+
+Both return an :class:`AnimationHTML`: the HTML of matplotlib's JavaScript player (what
+``FuncAnimation(...).to_jshtml()`` gives: an ``<img>``, a frame slider and play/pause
+buttons, written by ``matplotlib.animation.HTMLWriter``), made self-contained and
+reproducible:
+
+* the frames are PNG images reduced to a 256-colour palette (about 3x smaller than
+  matplotlib's own PNGs), embedded in the page;
+* matplotlib's random element id (``uuid4``) is replaced by one derived from the content,
+  so two runs give identical HTML and nbval can compare the output;
+* the Font Awesome stylesheet that matplotlib loads from a CDN is removed and the button
+  icons are inline SVG (the buttons keep matplotlib's ``title`` and ``aria-label``).
+
+The player keeps matplotlib's markup (``div.animation``, ``img#_anim_img<id>``,
+``input.anim-slider``, ``div.anim-buttons > button[title="Play"]``...), wrapped in
+``div.lru-animation[data-lru-animation=<id>][data-lru-frames=<n>]``. Its text form is a
+short summary such as ``<race: 3 optimizers, 50 frames>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import tempfile
+from pathlib import Path as _FilePath
+from typing import Any, Mapping
+
+import numpy as np
+
+from lrutils import _static_html
+from lrutils.widgets import (
+    _contour_levels,
+    _extent,
+    _fixed_layout,
+    _grid,
+    _integer,
+    _max_curvature,
+    _new_figure,
+    _objective,
+    _real,
+    _start,
+)
+
+__all__ = ["AnimationHTML", "race", "saddle_escape"]
+
+_MODES = ("loop", "once", "reflect")
+
+
+class AnimationHTML:
+    """A self-contained JavaScript animation player (matplotlib's ``to_jshtml`` markup).
+
+    Displays as HTML in Jupyter and as a one-line summary in text.
+
+    Attributes
+    ----------
+    html : str
+        The player, wrapped in ``div.lru-animation``.
+    uid : str
+        The element id used by the player (``_anim_img<uid>``, ``anim<uid>``...).
+    num_frames : int
+        Frames in the animation.
+    image_bytes : list of int
+        Size of each PNG frame.
+    frame_size : (int, int)
+        Width and height of the frames in pixels.
+    nbytes : int
+        Size of :attr:`html` in bytes.
+    """
+
+    def __init__(self, *, html: str, uid: str, name: str, what: str, num_frames: int,
+                 image_bytes: list[int], frame_size: tuple[int, int]):
+        self.html = html
+        self.uid = uid
+        self.name = name
+        self.what = what
+        self.num_frames = num_frames
+        self.image_bytes = image_bytes
+        self.frame_size = frame_size
+        self.nbytes = len(html.encode("utf-8"))
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: {self.what}, {self.num_frames} frames>"
+
+
+def _palette_writer(fps: float, default_mode: str):
+    """matplotlib's HTMLWriter, with frames rendered by :func:`_static_html.render_png`."""
+    from matplotlib.animation import HTMLWriter
+
+    class PaletteHTMLWriter(HTMLWriter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.frame_format = "png"
+            self.png_sizes: list[int] = []
+            self.first_png: bytes | None = None
+
+        def grab_frame(self, **savefig_kwargs):
+            if not hasattr(self, "_saved_frames"):  # pragma: no cover - other matplotlib internals
+                raise RuntimeError("this matplotlib's HTMLWriter has no _saved_frames list")
+            png = _static_html.render_png(self.fig, small=True)
+            if self.first_png is None:
+                self.first_png = png
+            self.png_sizes.append(len(png))
+            self._saved_frames.append(base64.encodebytes(png).decode("ascii"))
+
+    return PaletteHTMLWriter(fps=fps, embed_frames=True, default_mode=default_mode)
+
+
+def _to_html(fig, update, num_frames: int, *, fps: float, default_mode: str, name: str, what: str,
+             max_bytes: int) -> AnimationHTML:
+    """Draw ``update(i)`` for every frame into matplotlib's HTMLWriter and tidy its output.
+
+    This is what ``FuncAnimation(fig, update, frames).to_jshtml()`` does, without the
+    extra draw per frame that ``Animation.save`` makes before grabbing it.
+    """
+    writer = _palette_writer(fps, default_mode)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = _FilePath(tmp, "animation.html")
+        with writer.saving(fig, str(target), fig.dpi):
+            for i in range(num_frames):
+                update(i)
+                writer.grab_frame()
+        text = target.read_text(encoding="utf-8")
+    html, uid = _static_html.self_contained_jshtml(text, kind=name, num_frames=num_frames)
+    result = AnimationHTML(
+        html=html, uid=uid, name=name, what=what, num_frames=num_frames,
+        image_bytes=writer.png_sizes, frame_size=_static_html.png_size(writer.first_png),
+    )
+    if result.nbytes > max_bytes:
+        raise ValueError(
+            f"the animation's HTML is {result.nbytes / 1e6:.2f} MB ({num_frames} frames of "
+            f"{result.frame_size[0]}x{result.frame_size[1]} px), above max_bytes={max_bytes}; "
+            "use fewer frames, a smaller figsize or dpi, or raise max_bytes"
+        )
+    return result
+
+
+def _as_optimizer(label: str, opt: Any):
+    from lrutils.optimizers import get_optimizer
+
+    if isinstance(opt, str):
+        return get_optimizer(opt)  # unknown names: ValueError listing the valid ones
+    if callable(getattr(opt, "init", None)) and callable(getattr(opt, "update", None)):
+        return opt
+    raise TypeError(
+        f"optimizers[{label!r}] must be an optimizer (with init and update, e.g. "
+        f"lrutils.optimizers.adam(0.01)) or an optimizer name, got {opt!r}"
+    )
+
+
+def race(
+    objective: Any,
+    optimizers: Mapping[str, Any],
+    x0: Any = None,
+    num_steps: int = 200,
+    *,
+    frames: int = 50,
+    fps: float = 10.0,
+    show_loss: bool = True,
+    title: str | None = None,
+    default_mode: str = "loop",
+    figsize: tuple[float, float] = (8.0, 3.4),
+    dpi: float = 80,
+    max_bytes: int = 1_500_000,
+    name: str = "race",
+) -> AnimationHTML:
+    """Animate several optimizers racing from the same start on one function.
+
+    Each optimizer runs ``num_steps`` steps with :func:`lrutils.descent.optimize` (a run
+    that overflows stops there); frame ``i`` shows the first ``round(i * num_steps /
+    (frames - 1))`` steps of every path on the contours and, with ``show_loss``,
+    :math:`f(x_k) - f^*` against the step on a log scale.
+
+    Parameters
+    ----------
+    objective : str or Objective
+        A 2-D function (a name from :data:`lrutils.functions.FUNCTIONS` or an objective).
+    optimizers : mapping label -> optimizer
+        Optimizers with ``init``/``update`` (``lrutils.optimizers.adam(0.01)``...) or names
+        for the default settings; the labels make the legend.
+    x0 : array_like, optional
+        Start (default: the objective's ``start``).
+    num_steps : int
+        Steps per optimizer.
+    frames : int
+        Frames of the animation (2 to 300).
+    fps : float
+        Frames per second when playing.
+    default_mode : {"loop", "once", "reflect"}
+        What the player does at the end.
+    figsize, dpi :
+        Frame size: the default is 640 x 272 pixels.
+    max_bytes : int
+        The largest HTML accepted.
+
+    Returns
+    -------
+    AnimationHTML
+    """
+    from lrutils.descent import optimize
+
+    obj = _objective(objective)
+    if obj.dim != 2:
+        raise ValueError(f"race draws paths on contours of a function of 2 variables, got "
+                         f"{obj.name!r} with dim={obj.dim}")
+    if not isinstance(optimizers, Mapping) or not optimizers:
+        raise TypeError(f"optimizers must be a non-empty mapping label -> optimizer, got {optimizers!r}")
+    x_start = _start(obj, x0)
+    num_steps = _integer("race", "num_steps", num_steps, minimum=1)
+    frames = _integer("race", "frames", frames, minimum=2)
+    if frames > 300:
+        raise ValueError(f"frames must be at most 300, got frames={frames}")
+    fps = _real("race", "fps", fps)
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got fps={fps!r}")
+    if default_mode not in _MODES:
+        raise ValueError(f"default_mode must be one of {_MODES}, got default_mode={default_mode!r}")
+    max_bytes = _integer("race", "max_bytes", max_bytes, minimum=1)
+    paths = {str(label): optimize(obj, x_start, _as_optimizer(str(label), opt), num_steps)
+             for label, opt in optimizers.items()}
+    f_min = obj.f_min
+
+    fig = _new_figure(figsize, dpi, layout=None)
+    axes = fig.subplots(1, 2 if show_loss else 1, squeeze=False)[0]
+    ax = axes[0]
+    X, Y, Z = _grid(obj, 160)
+    ax.contour(X, Y, Z, levels=_contour_levels(Z, f_min), colors="0.65",
+               linewidths=0.7, linestyles="solid")
+    for m in obj.minima:
+        ax.plot(*m, "*", color="k", ms=10, mec="w", mew=0.6, zorder=4)
+    for s in getattr(obj, "saddles", ()):
+        ax.plot(*s, "X", color="0.3", ms=7, mec="w", mew=0.6, zorder=4)
+    ax.plot(*x_start, "o", color="k", ms=5, zorder=6)
+    ax.set_xlim(*obj.bounds[0])
+    ax.set_ylim(*obj.bounds[1])
+    ax.set_xlabel("$x_1$ (parameter)")
+    ax.set_ylabel("$x_2$ (parameter)")
+    lines, heads, losses = [], [], []
+    for i, label in enumerate(paths):
+        (line,) = ax.plot([], [], "-", color=f"C{i}", lw=1.6, label=label, zorder=5)
+        (head,) = ax.plot([], [], "o", color=f"C{i}", ms=6, mec="k", mew=0.5, zorder=7)
+        lines.append(line)
+        heads.append(head)
+    if not show_loss:
+        ax.legend(loc="upper right", fontsize=8)
+    if show_loss:
+        ax_loss = axes[1]
+        gaps = []
+        for i, path in enumerate(paths.values()):
+            gap = path.losses - f_min
+            gaps.append(np.where((gap > 0) & (gap < 1e100), gap, np.nan))
+            (loss,) = ax_loss.plot([], [], color=f"C{i}", lw=1.5)
+            losses.append(loss)
+        finite = np.concatenate([g[np.isfinite(g)] for g in gaps]) if gaps else np.array([])
+        ax_loss.set_yscale("log")
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+            ax_loss.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 2)
+        ax_loss.set_xlim(0, num_steps)
+        ax_loss.set_xlabel("step k (iterations)")
+        ax_loss.set_ylabel("f(x_k) - f* (log scale)")
+        # The legend goes where losses rarely are: they start high and fall to the right.
+        ax_loss.legend(lines, list(paths), loc="lower left", fontsize=8)
+    heading = fig.suptitle("", fontsize=10)
+    _fixed_layout(fig, left=0.7, bottom=0.5, top=0.35, gap=1.0)
+    steps_at = np.round(np.linspace(0, num_steps, frames)).astype(int)
+    prefix = f"{title}: " if title else f"{obj.name}: "
+
+    def update(i):
+        k = int(steps_at[i])
+        for j, path in enumerate(paths.values()):
+            xs = path.xs[: k + 1]
+            lines[j].set_data(xs[:, 0], xs[:, 1])
+            heads[j].set_data(xs[-1:, 0], xs[-1:, 1])
+            if show_loss:
+                losses[j].set_data(np.arange(len(xs)), gaps[j][: k + 1])
+        heading.set_text(f"{prefix}step {k} of {num_steps}")
+        return [*lines, *heads, *losses, heading]
+
+    n = len(paths)
+    what = f"{n} optimizer{'s' if n != 1 else ''}"
+    return _to_html(fig, update, frames, fps=fps, default_mode=default_mode, name=name, what=what,
+                    max_bytes=max_bytes)
+
+
+def saddle_escape(
+    objective: Any = "saddle",
+    optimizers: Mapping[str, Any] | None = None,
+    x0: Any = None,
+    num_steps: int = 100,
+    **kwargs: Any,
+) -> AnimationHTML:
+    r"""A :func:`race` from next to a saddle point.
+
+    Near a saddle the gradient is small, so plain gradient descent moves away along the
+    direction of negative curvature only geometrically, :math:`(1 + \eta|\lambda_{min}|)`
+    per step; momentum accumulates those small steps and Adam rescales them, and both
+    leave sooner.
+
+    Parameters
+    ----------
+    objective : str or Objective
+        A 2-D function with a known saddle (default ``"saddle"``,
+        :math:`x^2 + y^4/4 - y^2/2`).
+    optimizers : mapping, optional
+        Default: gradient descent and momentum 0.9 with :math:`\eta = 0.2/L` (:math:`L` the
+        largest absolute curvature at the saddle), and Adam with a rate of 1/40 of the
+        plotting box.
+    x0 : array_like, optional
+        Default: the objective's ``start`` (for ``"saddle"``, :math:`(1.5, 0.01)`, just off
+        the line that leads into the saddle).
+    **kwargs
+        Passed to :func:`race` (``frames``, ``fps``, ``show_loss``...).
+
+    Raises
+    ------
+    ValueError
+        If the objective has no known saddle (the message names those that have one).
+    """
+    from lrutils.optimizers import adam, sgd
+
+    obj = _objective(objective)
+    if not getattr(obj, "saddles", ()):
+        from lrutils.functions import FUNCTIONS
+
+        with_saddles = sorted(n for n, make in FUNCTIONS.items() if getattr(make(), "saddles", ()))
+        raise ValueError(f"saddle_escape needs a function with a known saddle point; {obj.name!r} "
+                         f"has none. Functions with saddles: {', '.join(with_saddles)}")
+    if optimizers is None:
+        saddle = np.asarray(obj.saddles[0], dtype=float)
+        L = float(np.abs(np.linalg.eigvalsh(obj.hess(saddle))).max()) if obj.hess is not None else None
+        L = L if L and math.isfinite(L) else (_max_curvature(obj) or 1.0)
+        lr = 0.2 / L
+        optimizers = {
+            f"gradient descent (lr={lr:.3g})": sgd(lr),
+            f"momentum 0.9 (lr={lr:.3g})": sgd(lr, momentum=0.9),
+            f"adam (lr={_extent(obj) / 40:.3g})": adam(_extent(obj) / 40),
+        }
+    kwargs.setdefault("title", f"escaping the saddle of {obj.name}")
+    kwargs.setdefault("name", "saddle_escape")
+    return race(obj, optimizers, x0, num_steps, **kwargs)
