@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 # lrutils loads none of them (some import TensorFlow).
 _FULL = (
     "data", "plotting", "experiments", "callbacks", "functions", "descent", "gradcheck",
-    "schedules", "keras_schedules", "widgets", "animation",
+    "schedules", "keras_schedules", "widgets", "animation", "lr_finder", "graphs",
 )
 # Modules re-exported only in part (their other names read better with the module prefix).
 _PARTIAL = {

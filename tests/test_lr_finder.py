@@ -1,0 +1,470 @@
+"""Tests of the LR range test, in the style of fastai's own tests of ``LRFinder``.
+
+Expected values come from formulas (the geometric sequence, the moving average by hand),
+from an independent NumPy forward pass (the per-batch losses) or from curves built so that
+the answer is known (suggestions).
+"""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lrutils as lu
+from lrutils.callbacks import LearningRateRecorder
+from lrutils.lr_finder import (
+    LRFinder,
+    LRFinderResult,
+    batch_losses_from_running_mean,
+    find_lr,
+    smooth_losses,
+    suggest_lr,
+    sweep_learning_rates,
+)
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(64, 4)).astype("float32")
+Y = ((X[:, 0] > 0).astype("int64") + (X[:, 1] > 0).astype("int64"))  # 3 classes
+BATCH = 8  # 8 batches per epoch
+
+
+def make_model(optimizer="adam", learning_rate=0.01, *, extra_layers=False, with_input=True):
+    lu.set_seed(0, keras=True)
+    layers = [keras.Input((4,))] if with_input else []
+    if extra_layers:  # non-trainable statistics and a dropout seed state, to be restored too
+        layers += [keras.layers.Dense(8, activation="relu"), keras.layers.BatchNormalization(),
+                   keras.layers.Dropout(0.2)]
+    layers += [keras.layers.Dense(3, activation="softmax")]
+    model = keras.Sequential(layers)
+    opt = {"adam": keras.optimizers.Adam, "sgd": lambda lr: keras.optimizers.SGD(lr, momentum=0.9)}
+    model.compile(opt[optimizer](learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def state(model):
+    """Every variable of the model and its optimizer: path -> value."""
+    out = {}
+    for prefix, variables in (("model", model.variables), ("opt", model.optimizer.variables)):
+        for v in variables:
+            out[f"{prefix}/{v.path}"] = np.array(keras.ops.convert_to_numpy(v), copy=True)
+    return out
+
+
+def assert_same_state(before, after):
+    assert list(before) == list(after)
+    for key in before:
+        assert before[key].dtype == after[key].dtype, key
+        assert np.array_equal(before[key], after[key]), key  # bit for bit
+
+
+def assert_restored(before, model):
+    """As ``assert_same_state``; an optimizer that had made no step may since have been built:
+    its new slot variables must then be Adam's fresh ones, zeros, as ``fit`` would build them."""
+    after = state(model)
+    assert_same_state(before, {k: after[k] for k in before})
+    for key in set(after) - set(before):
+        assert key.startswith("opt/") and not np.any(after[key]), key
+
+
+# ------------------------------------------------------------------------------------
+# The sweep, the smoothing, the running mean
+# ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["exponential", "linear"])
+def test_sweep_is_the_geometric_or_arithmetic_sequence(mode):
+    start, end, n = 1e-7, 10.0, 100
+    rates = sweep_learning_rates(start, end, n, mode)
+    i = np.arange(n)
+    expected = start * (end / start) ** (i / (n - 1)) if mode == "exponential" else start + (end - start) * i / (n - 1)
+    np.testing.assert_allclose(rates, expected, rtol=1e-12)
+    assert rates[0] == start and rates[-1] == end
+    steps = rates[1:] / rates[:-1] if mode == "exponential" else np.diff(rates)
+    np.testing.assert_allclose(steps, steps[0], rtol=1e-9)
+
+
+def test_smoothing_by_hand():
+    # beta = 0.5: a = 0.5, 1.25, 2.125; divided by 1 - 0.5**t = 0.5, 0.75, 0.875
+    np.testing.assert_allclose(smooth_losses([1.0, 2.0, 3.0], 0.5), [1.0, 1.25 / 0.75, 2.125 / 0.875])
+    np.testing.assert_allclose(smooth_losses([2.5] * 50, 0.98), 2.5, rtol=1e-12)  # bias corrected
+    np.testing.assert_array_equal(smooth_losses([3.0, 1.0, 2.0], 0.0), [3.0, 1.0, 2.0])
+    assert np.isnan(smooth_losses([1.0, np.nan, 1.0], 0.9)[1:]).all()
+
+
+@pytest.mark.parametrize("losses, sizes", [
+    ([1.0, 2.0, 4.0], None),
+    ([1.0, 2.0, 4.0], [2, 2, 1]),  # a last, smaller batch: Keras weights the mean by batch size
+])
+def test_batch_losses_from_running_mean(losses, sizes):
+    w = np.ones(3) if sizes is None else np.asarray(sizes, float)
+    means = np.cumsum(w * losses) / np.cumsum(w)
+    np.testing.assert_allclose(batch_losses_from_running_mean(means, sizes), losses, rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------
+# Suggestions on curves with a known answer
+# ------------------------------------------------------------------------------------
+LRS = np.geomspace(1e-6, 1.0, 61)  # 10 points per decade: 1e-3 is LRS[30], 1e-2 is LRS[40]
+
+
+def test_minimum_is_a_tenth_of_the_lowest_point():
+    losses = (np.log10(LRS) + 2.0) ** 2  # lowest at 1e-2
+    found = suggest_lr(LRS, losses, "minimum")
+    assert found.index == 40
+    assert found.learning_rate == pytest.approx(1e-3)
+
+
+def test_steepest_is_the_left_end_of_the_steepest_segment():
+    slopes = np.full(60, -0.1)
+    slopes[30] = -0.5  # the segment from 1e-3 to 10**-2.9 falls fastest
+    losses = np.concatenate([[10.0], 10.0 + np.cumsum(slopes)])
+    found = suggest_lr(LRS, losses, "steepest")
+    assert found.index == 30
+    assert found.learning_rate == pytest.approx(1e-3)
+
+
+def test_valley_is_about_halfway_down_the_longest_decreasing_stretch():
+    # flat at 5 for indices 0..9, down by 0.1 per step for 10..29, then up again
+    losses = np.concatenate([np.full(10, 5.0), 5.0 - 0.1 * np.arange(1, 21), 3.0 + 0.2 * np.arange(1, 32)])
+    # longest strictly decreasing run: index 9 (the last 5.0) to 29, 21 points; fastai places
+    # its start one before (8), sections = 21 / 3 = 7, index = 8 + 7 + int(3.5) = 18
+    found = suggest_lr(LRS, losses, "valley")
+    assert found.index == 18
+    assert 9 < found.index < 29
+    # a bump inside the stretch does not break it (a subsequence, not a contiguous run)
+    bumped = losses.copy()
+    bumped[20] = 4.5
+    assert suggest_lr(LRS, bumped, "valley").index == 18
+
+
+def test_valley_of_a_two_point_curve_is_its_first_point():
+    assert suggest_lr([1e-3, 1e-2], [2.0, 1.0], "valley").index == 0
+
+
+def _result(losses, num_steps=None, stop_reason="completed"):
+    losses = np.asarray(losses, float)
+    n = len(losses)
+    return LRFinderResult(np.geomspace(1e-5, 1.0, n), losses, smooth_losses(losses, 0.0), {},
+                          stop_reason, num_steps or n, 0.0, 4.0, "exponential")
+
+
+def test_result_suggest_skips_the_ends_and_non_finite_values():
+    losses = np.linspace(3.0, 1.0, 40)
+    losses[:4] = 0.1  # lower than anything, but in the skipped first tenth
+    losses[-5:] = 0.0  # likewise in the skipped last five
+    found = _result(losses).suggest("minimum")
+    assert found.index == 34  # the last point kept
+    nan_tail = losses.copy()
+    nan_tail[20:] = np.nan
+    assert _result(nan_tail).suggest("minimum").index == 19
+    with pytest.raises(ValueError, match="too few"):
+        _result(np.linspace(3.0, 1.0, 12), num_steps=100, stop_reason="diverged").suggest()
+    assert _result(np.linspace(3.0, 1.0, 12), num_steps=100).suggestions == {}
+
+
+def test_with_smoothing_recomputes_from_the_raw_losses():
+    result = _result(RNG.uniform(1, 2, 30))
+    again = result.with_smoothing(0.5)
+    np.testing.assert_allclose(again.smoothed_losses, smooth_losses(result.losses, 0.5))
+    assert again.smoothing == 0.5
+
+
+# ------------------------------------------------------------------------------------
+# The range test on a Keras model
+# ------------------------------------------------------------------------------------
+def test_at_most_num_steps_with_the_scheduled_rates():
+    recorder = LearningRateRecorder()
+    result = find_lr(make_model(), (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH,
+                     callbacks=[recorder])
+    assert len(result.losses) == len(result.learning_rates) == len(result.smoothed_losses) == 20
+    assert result.stop_reason == "completed"
+    np.testing.assert_allclose(result.learning_rates, 1e-7 * (1e-2 / 1e-7) ** (np.arange(20) / 19), rtol=1e-12)
+    # the optimizer really used those rates (float32)
+    np.testing.assert_allclose(recorder.batch_rates, result.learning_rates, rtol=1e-6)
+    np.testing.assert_allclose(result.smoothed_losses, smooth_losses(result.losses, 0.98), rtol=1e-12)
+    assert set(result.metrics) == {"accuracy"} and result.metrics["accuracy"].shape == (20,)
+
+
+def test_linear_mode():
+    recorder = LearningRateRecorder()
+    result = find_lr(make_model(), (X, Y), start_lr=1e-4, end_lr=1e-2, num_steps=12, mode="linear",
+                     batch_size=BATCH, callbacks=[recorder])
+    np.testing.assert_allclose(recorder.batch_rates, np.linspace(1e-4, 1e-2, 12), rtol=1e-6)
+    assert result.mode == "linear"
+
+
+def test_stops_early_when_the_loss_diverges():
+    result = find_lr(make_model("sgd"), (X, Y), end_lr=1e6, num_steps=100, batch_size=BATCH)
+    n = len(result.losses)
+    assert n < 100
+    assert result.stop_reason in ("diverged", "non_finite")
+    last = result.smoothed_losses[-1]
+    # as fastai's test: if it stopped early, the last loss is more than 4 times the best
+    assert not np.isfinite(last) or last > 4 * np.nanmin(result.smoothed_losses[:-1])
+    assert np.all(np.isfinite(result.smoothed_losses[:-1]))  # it stopped at the first offence
+
+
+class _Raise(keras.callbacks.Callback):
+    def __init__(self, error, at):
+        super().__init__()
+        self.error, self.at, self.seen = error, at, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1  # batch counts from 0 in every epoch
+        if self.seen == self.at:
+            raise self.error
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("case", ["completed", "diverged", "exception", "interrupt"])
+def test_state_restored_bit_for_bit(case, optimizer):
+    model = make_model(optimizer, 0.003, extra_layers=True)
+    model.fit(X, Y, batch_size=BATCH, epochs=1, verbose=0)  # non-zero slots, iterations 8
+    before = state(model)
+    assert before["opt/" + model.optimizer.iterations.path] == 8
+    kwargs = dict(batch_size=BATCH, num_steps=30)
+    if case == "completed":
+        result = find_lr(model, (X, Y), end_lr=1e-2, **kwargs)
+        assert result.stop_reason == "completed"
+    elif case == "diverged":
+        result = find_lr(model, (X, Y), end_lr=1e8, **kwargs)
+        assert result.stop_reason in ("diverged", "non_finite")
+    else:
+        error = RuntimeError("boom") if case == "exception" else KeyboardInterrupt()
+        with pytest.raises(type(error)):
+            find_lr(model, (X, Y), end_lr=1e-2, callbacks=[_Raise(error, at=12)], **kwargs)
+    assert_same_state(before, state(model))
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.003)
+    assert model.stop_training is False
+
+
+def test_unbuilt_model_behaves_as_if_the_test_never_ran():
+    tested, twin = make_model(with_input=False), make_model(with_input=False)
+    assert not tested.built
+    find_lr(tested, (X, Y), num_steps=20, batch_size=BATCH)
+    twin(X[:1])  # what find_lr did to build it
+    assert tested.optimizer.iterations.numpy() == 0
+    for a, b in zip(tested.variables, twin.variables, strict=True):  # names differ, values not
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    for model in (tested, twin):
+        model.fit(X, Y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(tested.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not hasattr(tested, "history") or tested.history is not None
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, infinite=False):
+        super().__init__()
+        self.infinite = infinite
+
+    @property
+    def num_batches(self):
+        return None if self.infinite else len(X) // BATCH
+
+    def __getitem__(self, i):
+        i %= len(X) // BATCH
+        return X[i * BATCH:(i + 1) * BATCH], Y[i * BATCH:(i + 1) * BATCH]
+
+
+def _generator():
+    while True:
+        for i in range(0, len(X), BATCH):
+            yield X[i:i + BATCH], Y[i:i + BATCH]
+
+
+INPUTS = {
+    "arrays": lambda: (X, Y),
+    "arrays with sample weights": lambda: (X, Y, np.ones(len(X), "float32")),
+    "finite dataset": lambda: tf.data.Dataset.from_tensor_slices((X, Y)).batch(BATCH),
+    "infinite dataset": lambda: tf.data.Dataset.from_tensor_slices((X, Y)).batch(BATCH).repeat(),
+    "dataset of unknown length": lambda: tf.data.Dataset.from_tensor_slices((X, Y)).filter(lambda x, y: True).batch(BATCH),
+    "generator": _generator,
+    "iterator": lambda: iter(_generator()),
+    "PyDataset": _Batches,
+    "infinite PyDataset": lambda: _Batches(infinite=True),
+}
+
+
+@pytest.mark.parametrize("kind", list(INPUTS))
+def test_every_input_type(kind):
+    model = make_model()
+    before = state(model)
+    data = INPUTS[kind]()
+    result = find_lr(model, data, end_lr=1e-2, num_steps=20, batch_size=BATCH if "arrays" in kind else None)
+    assert len(result.losses) == 20  # 2.5 epochs of a finite input: it is repeated
+    assert result.stop_reason == "completed"
+    assert np.all(np.isfinite(result.losses))
+    assert_restored(before, model)
+
+
+def test_a_generator_that_runs_out_ends_the_test_with_a_warning():
+    model = make_model()
+    before = state(model)
+    short = (b for _, b in zip(range(12), _generator()))
+    with pytest.warns(UserWarning, match="ran out after 12 of 20"):
+        result = find_lr(model, short, end_lr=1e-2, num_steps=20)
+    assert result.stop_reason == "data_exhausted" and len(result.losses) == 12
+    assert_restored(before, model)
+
+
+class _WeightsBeforeEachBatch(keras.callbacks.Callback):
+    def on_train_batch_begin(self, batch, logs=None):
+        self.weights = getattr(self, "weights", []) + [self.model.get_weights()]
+
+
+class _Logs(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        self.losses = getattr(self, "losses", []) + [logs["loss"]]
+
+
+def _numpy_batch_losses(weights, batches):
+    """Cross-entropy and accuracy of the softmax layer, in float64, for each (weights, batch)."""
+    losses, accuracies = [], []
+    for (kernel, bias), (x, y) in zip(weights, batches):
+        logits = x.astype(np.float64) @ kernel + bias
+        log_p = logits - logits.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        losses.append(-log_p[np.arange(len(y)), y].mean())
+        accuracies.append((log_p.argmax(axis=1) == y).mean())
+    return np.array(losses), np.array(accuracies)
+
+
+def test_recorded_losses_are_the_true_batch_losses():
+    batches = [(X[i:i + BATCH], Y[i:i + BATCH]) for i in range(0, len(X), BATCH)]
+    spy = _WeightsBeforeEachBatch()
+    result = find_lr(make_model(), tf.data.Dataset.from_tensor_slices((X, Y)).batch(BATCH),
+                     start_lr=1e-3, end_lr=1.0, num_steps=16, callbacks=[spy])
+    expected, accuracy = _numpy_batch_losses(spy.weights, batches * 2)
+    np.testing.assert_allclose(result.losses, expected, rtol=1e-5)
+    np.testing.assert_allclose(result.metrics["accuracy"], accuracy, atol=1e-6)
+    # the rate changes the weights: later losses differ from those at the initial weights
+    at_start, _ = _numpy_batch_losses([spy.weights[0]] * 16, batches * 2)
+    assert np.max(np.abs(at_start - expected)) > 1e-3
+
+
+def test_keras_logs_a_running_mean_that_can_be_undone():
+    # Keras 3 logs the mean over the epoch so far at each batch end (tensorflow#58098);
+    # 60 samples in batches of 8: seven of 8 and a last one of 4, weighted by size
+    x, y = X[:60], Y[:60]
+    model, spy, logs = make_model(), _WeightsBeforeEachBatch(), _Logs()
+    model.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0, callbacks=[spy, logs])
+    batches = [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, 60, BATCH)]
+    sizes = [len(b[1]) for b in batches]
+    true, _ = _numpy_batch_losses(spy.weights, batches)
+    np.testing.assert_allclose(logs.losses, np.cumsum(true * sizes) / np.cumsum(sizes), rtol=1e-5)
+    assert np.max(np.abs(np.asarray(logs.losses) - true)) > 1e-3  # not the batch losses
+    np.testing.assert_allclose(batch_losses_from_running_mean(logs.losses, sizes), true, rtol=1e-4)
+
+
+def test_callback_in_a_users_fit_stops_and_restores():
+    model = make_model()
+    before = state(model)
+    finder = LRFinder(end_lr=1e-2, num_steps=12)
+    history = model.fit(X, Y, batch_size=BATCH, epochs=5, verbose=0, callbacks=[finder])
+    assert len(history.history["loss"]) == 2  # 12 steps: stopped in the second epoch
+    assert finder.stop_reason == "completed" and len(finder.result.losses) == 12
+    assert_restored(before, model)
+    finder.restore()  # nothing left to restore: a no-op
+    assert_restored(before, model)
+
+
+def test_callback_needs_a_built_model():
+    with pytest.raises(ValueError, match="built model"):
+        make_model(with_input=False).fit(X, Y, epochs=1, verbose=0, callbacks=[LRFinder()])
+
+
+def test_plot_marks_the_suggestions():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = find_lr(make_model(), (X, Y), end_lr=10.0, num_steps=40, batch_size=BATCH)
+    fig, ax = plt.subplots()
+    assert result.plot(ax=ax) is ax
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["batch loss", "smoothed (smoothing 0.98)"]
+    for rule, found in result.suggestions.items():
+        assert f"{rule}: {found.learning_rate:.2g}" in labels
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "learning rate"
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------
+# Clear errors
+# ------------------------------------------------------------------------------------
+BAD_SWEEPS = [
+    (dict(start_lr=1.0, end_lr=1.0), ValueError, "smaller than end_lr"),
+    (dict(start_lr=0.1, end_lr=0.01), ValueError, "smaller than end_lr"),
+    (dict(start_lr=0.0), ValueError, "start_lr must be a positive"),
+    (dict(start_lr=-1e-3), ValueError, "start_lr must be a positive"),
+    (dict(end_lr=math.inf), ValueError, "end_lr must be a positive finite"),
+    (dict(end_lr="10"), TypeError, "end_lr must be a real"),
+    (dict(num_steps=9), ValueError, "at least 10"),
+    (dict(num_steps=50.0), TypeError, "num_steps must be an integer"),
+    (dict(mode="log"), ValueError, "mode must be one of"),
+    (dict(smoothing=1.0), ValueError, r"smoothing must be in \[0, 1\)"),
+    (dict(smoothing=-0.1), ValueError, r"smoothing must be in \[0, 1\)"),
+    (dict(stop_factor=1.0), ValueError, "stop_factor must be greater than 1"),
+]
+
+
+@pytest.mark.parametrize("kwargs, error, match", BAD_SWEEPS)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        LRFinder(**kwargs)
+    with pytest.raises(error, match=match):
+        find_lr(make_model(), (X, Y), **kwargs)
+
+
+def _compiled_with(learning_rate):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(keras.optimizers.SGD(learning_rate), "sparse_categorical_crossentropy")
+    return model
+
+
+BAD_MODELS = [
+    (lambda: _compiled_with(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)), ValueError, "schedule"),
+    (lambda: _compiled_with(lambda: 0.01), ValueError, "schedule or a callable"),
+    (lambda: keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]), ValueError, "must be compiled"),
+    (lambda: "model", TypeError, "keras.Model"),
+]
+
+
+@pytest.mark.parametrize("build, error, match", BAD_MODELS)
+def test_models_that_cannot_be_tested(build, error, match):
+    with pytest.raises(error, match=match):
+        find_lr(build(), (X, Y))
+
+
+def test_steps_per_execution_above_one_is_refused():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", steps_per_execution=2)
+    with pytest.raises(ValueError, match="steps_per_execution=1"):
+        find_lr(model, (X, Y))
+
+
+@pytest.mark.parametrize("data, kwargs, error, match", [
+    (tf.data.Dataset.from_tensor_slices((X, Y)).batch(8), dict(batch_size=8), ValueError, "NumPy inputs only"),
+    ((X, Y), dict(batch_size=0), ValueError, "batch_size must be a positive integer"),
+    ((X,), {}, ValueError, r"\(x, y\)"),
+    ([(X, Y)], {}, ValueError, r"\(x, y\)"),
+    ({"x": X}, {}, TypeError, "data must be"),
+])
+def test_bad_data(data, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        find_lr(make_model(), data, **kwargs)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: suggest_lr([1e-3, 1e-2], [1.0, 0.5], "slide"), "rule must be one of"),
+    (lambda: suggest_lr([1e-3], [1.0]), "at least 2 points"),
+    (lambda: suggest_lr([1e-3, 1e-2], [1.0, np.nan]), "finite"),
+    (lambda: suggest_lr([1e-3, 1e-2, 1e-1], [1.0, 0.5]), "same length"),
+    (lambda: batch_losses_from_running_mean([1.0, 2.0], [1.0]), "one entry per"),
+    (lambda: batch_losses_from_running_mean([1.0, 2.0], [1.0, 0.0]), "positive"),
+])
+def test_bad_curves(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
