@@ -284,3 +284,24 @@ def test_page_in_browser(browser, server, page):
     tab.screenshot(path=str(SHOTS / f"{page.replace('/', '__')}.png"), full_page=True)
     context.close()
     assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+def test_interactive_figures_reach_the_pages(built_site):
+    """Every explorer and animation stored in a notebook of the book appears on its page, so the
+    browser checks above really exercise them (and the book has at least one explorer)."""
+    import nbformat
+
+    for page in PAGES:
+        source = ROOT / f"{page}.ipynb"
+        if not source.exists():
+            continue
+        nb = nbformat.read(source, as_version=4)
+        stored = "".join(
+            "".join(out.get("data", {}).get("text/html", ""))
+            for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
+        )
+        html = (built_site / f"{page}.html").read_text(encoding="utf-8")
+        for marker in ('class="lru-explorer"', 'class="animation"'):
+            assert html.count(marker) == stored.count(marker), f"{page}: {marker} stored {stored.count(marker)}x, shown {html.count(marker)}x"
+    total = sum((built_site / f"{p}.html").read_text(encoding="utf-8").count('class="lru-explorer"') for p in PAGES)
+    assert total >= 1, "no explorer on any page"
