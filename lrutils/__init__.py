@@ -4,8 +4,9 @@ Importing :mod:`lrutils` is cheap: submodules load on first use, and nothing imp
 until a Keras-facing name is used. The public names of the submodules are available at the top
 level (``lrutils.load_data``, ``lrutils.gradient_descent``, ``lrutils.cosine_decay``, ...), except
 those of two modules whose names are best read with their module, as in Keras:
-``lrutils.optimizers.adam(...)`` and ``lrutils.mlp.forward(...)``; their entry points
-(``get_optimizer``, ``apply_updates``, ``init_two_layer``, ...) are re-exported as well.
+``lrutils.optimizers.adam(...)``, ``lrutils.mlp.forward(...)`` and ``lrutils.batched.MLP(...)``;
+their entry points (``get_optimizer``, ``apply_updates``, ``init_two_layer``, ``run_grid``, ...)
+are re-exported as well.
 
 Modules: :mod:`~lrutils.seed`, :mod:`~lrutils.mode`, :mod:`~lrutils.data`,
 :mod:`~lrutils.plotting`, :mod:`~lrutils.experiments`, :mod:`~lrutils.callbacks`,
@@ -35,6 +36,7 @@ _FULL = (
 _PARTIAL = {
     "optimizers": ("GradientTransformation", "apply_updates", "get_optimizer", "OPTIMIZERS", "keras_equivalent"),
     "mlp": ("MLPParams", "init_two_layer", "init_mlp", "deep_stack_grad_norms"),
+    "batched": ("run_grid", "keras_model"),
 }
 _SUBMODULES = frozenset(_FULL) | frozenset(_PARTIAL) | {"mode", "seed"}
 
