@@ -38,6 +38,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._checks import check_real as _check_real
+
 __all__ = [
     "Objective",
     "quadratic",
@@ -165,19 +167,6 @@ class Objective:
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-def _check_real(name: str, value, *, positive: bool = False, minimum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be positive, got {name}={value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {name}={value!r}")
-    return value
-
-
 def _check_int(name: str, value, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {name}={value!r} ({type(value).__name__})")

@@ -48,6 +48,8 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from ._checks import check_real as _check_real
+
 __all__ = [
     "Activation",
     "ACTIVATIONS",
@@ -624,15 +626,6 @@ def deep_stack_grad_norms(
 # --------------------------------------------------------------------------------------
 # Validation helpers
 # --------------------------------------------------------------------------------------
-def _check_real(name: str, value, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be positive, got {name}={value!r}")
-    return value
 
 
 def _check_int(name: str, value, *, minimum: int) -> int:
