@@ -572,9 +572,19 @@ class LRFinder(keras.callbacks.Callback):
     yourself, or use :func:`find_lr`, which does it in a ``finally`` block.
 
     The true per-batch loss: Keras reports the mean over the epoch so far; the callback
-    zeroes the model's metric accumulators before each batch (one compiled call together
-    with setting the rate), so the logs at the end of a batch hold that batch's values.
-    Epoch-level logs of the ``fit`` it runs in are therefore those of the last batch.
+    zeroes the model's metric accumulators before each batch, so the logs at the end of a
+    batch hold that batch's values. Epoch-level logs of the ``fit`` it runs in are therefore
+    those of the last batch.
+
+    Cost: on TensorFlow (without a distribution strategy) the callback puts both chores,
+    zeroing the metrics and setting the next rate, inside the compiled training step: for
+    the length of ``fit`` it swaps in its own ``model.train_function``, which wraps the
+    model's ``train_step`` (a custom one included), and puts Keras's back when ``fit``
+    ends (or at :meth:`restore`). A step then costs what a plain step costs. That function
+    is traced once per compiled model and kept on the model for the next test. Elsewhere it
+    sets the rate and zeroes the metrics from ``on_train_batch_begin``, one extra call per
+    batch. Either way, a callback running after it sees the rate of the coming batch in its
+    ``on_train_batch_begin``.
 
     The model must be built (it has its weights) when ``fit`` starts, so that there is a
     state to restore; :func:`find_lr` builds it for you. An optimizer that has not made a
@@ -627,6 +637,7 @@ class LRFinder(keras.callbacks.Callback):
         self._best = math.inf
         self._prepare = None
         self._prepared_for = -1
+        self._folded: _FoldedStep | None = None
         self.stop_reason: str | None = None
 
     def get_config(self) -> dict[str, Any]:
@@ -654,6 +665,9 @@ class LRFinder(keras.callbacks.Callback):
         Does nothing if there is nothing to restore (already restored, or ``fit`` never
         started). Also clears ``model.stop_training``.
         """
+        if self._folded is not None:
+            folded, self._folded = self._folded, None
+            folded.uninstall(self.model)
         if self._snapshot is None:
             return
         snapshot, self._snapshot = self._snapshot, None
@@ -667,12 +681,15 @@ class LRFinder(keras.callbacks.Callback):
         self._reset()
         self._rate = _settable_rate(self.model.optimizer)
         self._take_snapshot()
+        if _can_fold(self.model):
+            self._folded = _FoldedStep.for_model(self.model, self._rate, self.num_steps)
+            self._folded.install(self.model, self.rates)
 
     def _prepare_step(self, rate: float) -> None:
-        # One compiled call sets the rate and zeroes the metric accumulators, so that the logs
-        # at the end of the batch are that batch's own values. The metrics may create their
-        # variables while the first training step is traced, so the function is (re)made
-        # when their number changes.
+        # Without a folded step: one compiled call sets the rate and zeroes the metric
+        # accumulators, so that the logs at the end of the batch are that batch's own values.
+        # The metrics may create their variables while the first training step is traced, so
+        # the function is (re)made when their number changes.
         metric_vars = self.model.metrics_variables
         if self._prepare is None or self._prepared_for != len(metric_vars):
             self._prepare = _make_prepare(self._rate, metric_vars)
@@ -681,6 +698,10 @@ class LRFinder(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         step = len(self._losses)
+        if self._folded is not None:  # the training step sets the rate and zeroes the metrics
+            if step == 1:
+                self._folded.after_first_step(self.model)
+            return
         if step >= self.num_steps:  # pragma: no cover - fit stops at num_steps
             self.model.stop_training = True
             return
@@ -742,6 +763,93 @@ class LRFinder(keras.callbacks.Callback):
         if self.result is None:
             raise ValueError("nothing to plot: the range test has not run a batch yet")
         return self.result.plot(ax=ax, **kwargs)
+
+
+def _can_fold(model: Any) -> bool:
+    """Whether the range test can run inside the model's compiled step (see :class:`_FoldedStep`)."""
+    if keras.backend.backend() != "tensorflow" or getattr(model, "train_function", None) is None:
+        return False
+    strategy = model.distribute_strategy
+    return strategy.num_replicas_in_sync == 1 and type(strategy).__name__ == "_DefaultDistributionStrategy"
+
+
+class _FoldedStep:
+    """The range test folded into the model's training step (TensorFlow backend).
+
+    The step zeroes the metric accumulators, runs the model's own ``train_step`` and then sets
+    the rate of the *next* step from a table indexed by a step counter; both are TensorFlow
+    variables outside the model (not in ``model.variables``, not saved with it). Built with
+    ``make_train_function(force=True)`` while ``train_step`` is shadowed on the instance, so
+    Keras wraps it exactly as its own (distribution, ``jit_compile``, ``run_eagerly``). Kept on
+    the model and reused while the model's own ``train_function`` (which ``compile`` replaces),
+    its rate variable and its metric variables are the same and the table is long enough.
+    """
+
+    ATTRIBUTE = "_lrutils_lr_finder_step"
+
+    def __init__(self, model: Any, rate_variable: Any, capacity: int):
+        import tensorflow as tf
+
+        self.source = model.train_function
+        self.rate = rate_variable
+        self.metric_variables = list(model.metrics_variables)
+        self.capacity = capacity
+        self.table = tf.Variable(tf.zeros([capacity], rate_variable.dtype), trainable=False)
+        self.counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.train_step = model.train_step  # the model's own (bound) step, a custom one included
+        self.function = None
+
+    def step(self, data: Any) -> Any:
+        import tensorflow as tf
+
+        for v in self.metric_variables:
+            v.assign(tf.zeros(v.shape, v.dtype))
+        logs = self.train_step(data)
+        index = self.counter.assign_add(1)
+        self.rate.assign(tf.gather(self.table, tf.minimum(index, self.capacity - 1)))
+        return logs
+
+    def _same_metrics(self, model: Any) -> bool:
+        return [id(v) for v in self.metric_variables] == [id(v) for v in model.metrics_variables]
+
+    def fits(self, model: Any, rate_variable: Any, num_steps: int) -> bool:
+        return (self.source is model.train_function and self.rate is rate_variable
+                and self.capacity >= num_steps and self._same_metrics(model))
+
+    @classmethod
+    def for_model(cls, model: Any, rate_variable: Any, num_steps: int) -> _FoldedStep:
+        folded = vars(model).get(cls.ATTRIBUTE)
+        if folded is None or not folded.fits(model, rate_variable, num_steps):
+            folded = cls(model, rate_variable, max(128, 1 << (num_steps - 1).bit_length()))
+            object.__setattr__(model, cls.ATTRIBUTE, folded)  # untracked: not a model variable
+        return folded
+
+    def install(self, model: Any, rates: np.ndarray) -> None:
+        table = np.full(self.capacity, rates[-1], dtype=np.float64)
+        table[: len(rates)] = rates
+        self.table.assign(table.astype(self.table.dtype.as_numpy_dtype))
+        self.counter.assign(0)
+        self.rate.assign(np.asarray(rates[0], dtype=self.table.dtype.as_numpy_dtype))
+        object.__setattr__(model, "train_step", self.step)
+        if self.function is None:
+            model.make_train_function(force=True)
+            self.function = model.train_function
+        model.train_function = self.function
+
+    def after_first_step(self, model: Any) -> None:
+        # Keras creates the compiled metrics' variables while the first step is traced, too
+        # late for that trace to zero them before each batch: trace again, knowing them all.
+        # (Only for a model whose metrics have never been built; the first batch's values
+        # are right either way, as fresh variables start at zero.)
+        if not self._same_metrics(model):
+            self.metric_variables = list(model.metrics_variables)
+            model.make_train_function(force=True)
+            self.function = model.train_function
+
+    def uninstall(self, model: Any) -> None:
+        model.train_function = self.source
+        if vars(model).get("train_step") == self.step:
+            object.__delattr__(model, "train_step")
 
 
 #: Compiled "set the rate, zero the metrics" functions, most recently used last. Keyed by the

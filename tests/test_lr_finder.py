@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 import lrutils as lu
+from lrutils import lr_finder
 from lrutils.callbacks import LearningRateRecorder
 from lrutils.lr_finder import (
     LRFinder,
@@ -66,6 +67,15 @@ def assert_restored(before, model):
     assert_same_state(before, {k: after[k] for k in before})
     for key in set(after) - set(before):
         assert key.startswith("opt/") and not np.any(after[key]), key
+
+
+@pytest.fixture(params=["folded", "per-batch"])
+def step_kind(request, monkeypatch):
+    """Run a test both ways the finder can work: inside the compiled training step (TensorFlow)
+    and with a compiled call before every batch (the way on other backends)."""
+    if request.param == "per-batch":
+        monkeypatch.setattr(lr_finder, "_can_fold", lambda model: False)
+    return request.param
 
 
 # ------------------------------------------------------------------------------------
@@ -172,7 +182,7 @@ def test_with_smoothing_recomputes_from_the_raw_losses():
 # ------------------------------------------------------------------------------------
 # The range test on a Keras model
 # ------------------------------------------------------------------------------------
-def test_at_most_num_steps_with_the_scheduled_rates():
+def test_at_most_num_steps_with_the_scheduled_rates(step_kind):
     recorder = LearningRateRecorder()
     result = find_lr(make_model(), (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH,
                      callbacks=[recorder])
@@ -185,7 +195,7 @@ def test_at_most_num_steps_with_the_scheduled_rates():
     assert set(result.metrics) == {"accuracy"} and result.metrics["accuracy"].shape == (20,)
 
 
-def test_linear_mode():
+def test_linear_mode(step_kind):
     recorder = LearningRateRecorder()
     result = find_lr(make_model(), (X, Y), start_lr=1e-4, end_lr=1e-2, num_steps=12, mode="linear",
                      batch_size=BATCH, callbacks=[recorder])
@@ -193,7 +203,7 @@ def test_linear_mode():
     assert result.mode == "linear"
 
 
-def test_stops_early_when_the_loss_diverges():
+def test_stops_early_when_the_loss_diverges(step_kind):
     result = find_lr(make_model("sgd"), (X, Y), end_lr=1e6, num_steps=100, batch_size=BATCH)
     n = len(result.losses)
     assert n < 100
@@ -217,11 +227,12 @@ class _Raise(keras.callbacks.Callback):
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 @pytest.mark.parametrize("case", ["completed", "diverged", "exception", "interrupt"])
-def test_state_restored_bit_for_bit(case, optimizer):
+def test_state_restored_bit_for_bit(case, optimizer, step_kind):
     model = make_model(optimizer, 0.003, extra_layers=True)
     model.fit(X, Y, batch_size=BATCH, epochs=1, verbose=0)  # non-zero slots, iterations 8
     before = state(model)
     assert before["opt/" + model.optimizer.iterations.path] == 8
+    keras_function = model.train_function
     kwargs = dict(batch_size=BATCH, num_steps=30)
     if case == "completed":
         result = find_lr(model, (X, Y), end_lr=1e-2, **kwargs)
@@ -236,6 +247,8 @@ def test_state_restored_bit_for_bit(case, optimizer):
     assert_same_state(before, state(model))
     assert float(model.optimizer.learning_rate) == pytest.approx(0.003)
     assert model.stop_training is False
+    assert model.train_function is keras_function  # Keras's own training function is back
+    assert "train_step" not in vars(model)
 
 
 def test_unbuilt_model_behaves_as_if_the_test_never_ran():
@@ -330,7 +343,7 @@ def _numpy_batch_losses(weights, batches):
     return np.array(losses), np.array(accuracies)
 
 
-def test_recorded_losses_are_the_true_batch_losses():
+def test_recorded_losses_are_the_true_batch_losses(step_kind):
     batches = [(X[i:i + BATCH], Y[i:i + BATCH]) for i in range(0, len(X), BATCH)]
     spy = _WeightsBeforeEachBatch()
     result = find_lr(make_model(), tf.data.Dataset.from_tensor_slices((X, Y)).batch(BATCH),
@@ -357,7 +370,7 @@ def test_keras_logs_a_running_mean_that_can_be_undone():
     np.testing.assert_allclose(batch_losses_from_running_mean(logs.losses, sizes), true, rtol=1e-4)
 
 
-def test_callback_in_a_users_fit_stops_and_restores():
+def test_callback_in_a_users_fit_stops_and_restores(step_kind):
     model = make_model()
     before = state(model)
     finder = LRFinder(end_lr=1e-2, num_steps=12)
@@ -367,6 +380,59 @@ def test_callback_in_a_users_fit_stops_and_restores():
     assert_restored(before, model)
     finder.restore()  # nothing left to restore: a no-op
     assert_restored(before, model)
+    # the epoch logs of that fit are those of the last batch (the metrics restart every batch)
+    assert history.history["loss"][-1] == pytest.approx(finder.result.losses[-1], rel=1e-6)
+
+
+def test_the_folded_step_is_traced_once_per_compiled_model():
+    model = make_model()
+    first = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, shuffle=False)
+    folded = vars(model)[lr_finder._FoldedStep.ATTRIBUTE]
+    function = folded.function
+    second = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, shuffle=False)
+    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE] is folded and folded.function is function
+    np.testing.assert_array_equal(first.losses, second.losses)  # the model was left as found
+    longer = find_lr(model, (X, Y), end_lr=1e-2, num_steps=200, batch_size=BATCH)
+    assert len(longer.losses) == 200  # a longer sweep than the table held: a new table
+    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE].capacity >= 200
+    # the table and the counter are not the model's: nothing new to save or restore
+    assert all("lr_finder" not in v.path for v in model.variables)
+
+
+def test_a_recompiled_model_gets_a_new_step():
+    model = make_model()
+    find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH)
+    old = vars(model)[lr_finder._FoldedStep.ATTRIBUTE]
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    recorder = LearningRateRecorder()
+    result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, callbacks=[recorder])
+    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE] is not old
+    np.testing.assert_allclose(recorder.batch_rates, result.learning_rates, rtol=1e-6)  # the new SGD's rate
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.1)
+
+
+class CustomStepModel(keras.Sequential):
+    def train_step(self, data):
+        logs = super().train_step(data)
+        return {**logs, "custom": keras.ops.convert_to_tensor(7.0)}
+
+
+def test_a_custom_train_step_is_used():
+    lu.set_seed(0, keras=True)
+    model = CustomStepModel([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=12, batch_size=BATCH)
+    np.testing.assert_array_equal(result.metrics["custom"], np.full(12, 7.0))
+    assert "train_step" not in vars(model)
+
+
+def test_the_model_saves_and_loads_after_a_test(tmp_path):
+    model = make_model()
+    find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_callback_needs_a_built_model():
