@@ -42,6 +42,10 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 
 import numpy as np
 
+from ._checks import check_flag as _check_bool
+from ._checks import check_interval as _check_range
+from ._checks import check_real as _check_real
+
 __all__ = [
     "GradientTransformation",
     "SGDState",
@@ -234,38 +238,8 @@ def apply_updates(params: Params, updates: Updates) -> Params:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    return value
-
-
-def _check_range(
-    name: str,
-    value: Any,
-    low: float,
-    high: float,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    value = _check_real(name, value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {name}={value!r}")
-    return value
-
-
 def _check_non_negative(name: str, value: Any) -> float:
-    value = _check_real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {name}={value!r}")
-    return value
+    return _check_real(name, value, minimum=0)
 
 
 def _check_learning_rate(learning_rate: Any) -> LearningRate:
@@ -283,12 +257,6 @@ def _check_weight_decay(weight_decay: Any) -> Optional[float]:
     if weight_decay is None:
         return None
     return _check_non_negative("weight_decay", weight_decay)
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _learning_rate_at(learning_rate: LearningRate, count: int) -> float:

@@ -45,7 +45,6 @@ prepends a linear warm-up to any schedule, and :func:`per_epoch` rescales the st
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -53,6 +52,8 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+
+from ._checks import check_flag, check_interval, check_real
 
 __all__ = [
     "Schedule",
@@ -208,45 +209,12 @@ def _as_steps(step: Any) -> tuple[np.ndarray, bool]:
 # --------------------------------------------------------------------------------------
 
 
-def _real(name: str, value: Any) -> float:
-    """Check that ``value`` is a finite real number; return it as a Python int or float."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    value = int(value) if isinstance(value, numbers.Integral) else float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    return value
-
-
-def _positive(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {name}={value!r}")
-    return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0, got {name}={value!r}")
-    return value
-
-
-def _in_interval(name: str, value: Any, low: float, high: float, *, open_low: bool = False,
-                 open_high: bool = False) -> float:
-    value = _real(name, value)
-    below = value <= low if open_low else value < low
-    above = value >= high if open_high else value > high
-    if below or above:
-        interval = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {name}={value!r}")
-    return value
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {name}={value!r}")
-    return bool(value)
+# The checks of lrutils._checks; a step count or a boundary given as an int stays an int.
+_real = partial(check_real, keep_int=True)
+_positive = partial(check_real, positive=True, keep_int=True)
+_non_negative = partial(check_real, minimum=0, keep_int=True)
+_in_interval = partial(check_interval, keep_int=True)
+_flag = check_flag
 
 
 def _increasing(name: str, values: Any) -> list[float]:
@@ -851,7 +819,7 @@ def triangular2(base_lr: float, max_lr: float, step_size: float) -> Schedule:
 
 def exp_range(base_lr: float, max_lr: float, step_size: float, gamma: float) -> Schedule:
     kwargs = _cyclical_args(base_lr, max_lr, step_size)
-    gamma = _in_interval("gamma", gamma, 0.0, 1.0, open_low=True)
+    gamma = _in_interval("gamma", gamma, 0.0, 1.0, low_open=True)
     amplitude = partial(_exponential_amplitude, gamma=gamma)
     return _make("exp_range", partial(_cyclical, amplitude=amplitude, **kwargs),
                  **kwargs, gamma=gamma)
@@ -875,7 +843,7 @@ _ANNEAL = ("cos", "linear")
 
 def _one_cycle_args(total_steps: float, pct_start: float, anneal: str) -> tuple[float, float]:
     total_steps = _positive("total_steps", total_steps)
-    pct_start = _in_interval("pct_start", pct_start, 0.0, 1.0, open_low=True, open_high=True)
+    pct_start = _in_interval("pct_start", pct_start, 0.0, 1.0, low_open=True, high_open=True)
     if anneal not in _ANNEAL:
         raise ValueError(f"anneal must be one of {_ANNEAL}, got anneal={anneal!r}")
     return total_steps, pct_start

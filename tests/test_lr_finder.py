@@ -6,6 +6,10 @@ the answer is known (suggestions).
 """
 
 import math
+import os
+import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -534,3 +538,39 @@ def test_bad_data(data, kwargs, error, match):
 def test_bad_curves(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+_XLA_SCRIPT = """
+import sys
+import numpy as np, keras
+sys.path.insert(0, {root!r})
+import lrutils as lu
+from lrutils.callbacks import LearningRateRecorder
+from lrutils.lr_finder import find_lr
+lu.set_seed(0, keras=True, deterministic=False)  # op determinism turns XLA off
+x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+y = (x[:, 0] > 0).astype("int64")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"],
+              jit_compile=True)
+model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+assert model.jit_compile is True
+before = [v.numpy().copy() for v in [*model.variables, *model.optimizer.variables]]
+recorder = LearningRateRecorder()
+result = find_lr(model, (x, y), end_lr=1e-2, num_steps=20, batch_size=8, callbacks=[recorder])
+np.testing.assert_allclose(recorder.batch_rates, result.learning_rates, rtol=1e-6)
+accuracy = result.metrics["accuracy"] * 8
+assert np.allclose(accuracy, np.round(accuracy)), accuracy  # one batch of 8, not a running mean
+after = [v.numpy() for v in [*model.variables, *model.optimizer.variables]]
+assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+print("ok")
+"""
+
+
+def test_the_folded_step_under_xla(tmp_path):
+    # jit_compile=True in a fresh process: this module turns on op determinism, which disables XLA
+    root = pathlib.Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", _XLA_SCRIPT.format(root=str(root))],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
