@@ -773,6 +773,9 @@ def _can_fold(model: Any) -> bool:
     return strategy.num_replicas_in_sync == 1 and type(strategy).__name__ == "_DefaultDistributionStrategy"
 
 
+_NOTHING = object()
+
+
 class _FoldedStep:
     """The range test folded into the model's training step (TensorFlow backend).
 
@@ -798,6 +801,7 @@ class _FoldedStep:
         self.counter = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.train_step = model.train_step  # the model's own (bound) step, a custom one included
         self.function = None
+        self.shadowed: Any = _NOTHING
 
     def step(self, data: Any) -> Any:
         import tensorflow as tf
@@ -818,6 +822,10 @@ class _FoldedStep:
 
     @classmethod
     def for_model(cls, model: Any, rate_variable: Any, num_steps: int) -> _FoldedStep:
+        # A test whose fit raised and was never restored left its step in place: put Keras's back.
+        leftover = getattr(vars(model).get("train_step"), "__self__", None)
+        if isinstance(leftover, cls):
+            leftover.uninstall(model)
         folded = vars(model).get(cls.ATTRIBUTE)
         if folded is None or not folded.fits(model, rate_variable, num_steps):
             folded = cls(model, rate_variable, max(128, 1 << (num_steps - 1).bit_length()))
@@ -830,6 +838,7 @@ class _FoldedStep:
         self.table.assign(table.astype(self.table.dtype.as_numpy_dtype))
         self.counter.assign(0)
         self.rate.assign(np.asarray(rates[0], dtype=self.table.dtype.as_numpy_dtype))
+        self.shadowed = vars(model).get("train_step", _NOTHING)
         object.__setattr__(model, "train_step", self.step)
         if self.function is None:
             model.make_train_function(force=True)
@@ -849,7 +858,10 @@ class _FoldedStep:
     def uninstall(self, model: Any) -> None:
         model.train_function = self.source
         if vars(model).get("train_step") == self.step:
-            object.__delattr__(model, "train_step")
+            if self.shadowed is _NOTHING:
+                object.__delattr__(model, "train_step")
+            else:  # a train_step the user had set on the instance
+                object.__setattr__(model, "train_step", self.shadowed)
 
 
 #: Compiled "set the rate, zero the metrics" functions, most recently used last. Keyed by the

@@ -403,6 +403,22 @@ def test_the_folded_step_is_traced_once_per_compiled_model():
     assert all("lr_finder" not in v.path for v in model.variables)
 
 
+def test_a_test_left_unrestored_does_not_stick():
+    model = make_model()
+    model.fit(X, Y, batch_size=BATCH, epochs=1, verbose=0)
+    keras_function = model.train_function
+    with pytest.raises(RuntimeError):  # the user's fit raises and nobody calls finder.restore()
+        model.fit(X, Y, batch_size=BATCH, epochs=1, verbose=0,
+                  callbacks=[LRFinder(num_steps=20), _Raise(RuntimeError("boom"), at=3)])
+    assert model.train_function is not keras_function
+    before = state(model)
+    recorder = LearningRateRecorder()
+    result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, callbacks=[recorder])
+    np.testing.assert_allclose(recorder.batch_rates, result.learning_rates, rtol=1e-6)
+    assert_same_state(before, state(model))
+    assert model.train_function is keras_function and "train_step" not in vars(model)
+
+
 def test_a_recompiled_model_gets_a_new_step():
     model = make_model()
     find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH)
@@ -428,6 +444,20 @@ def test_a_custom_train_step_is_used():
     result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=12, batch_size=BATCH)
     np.testing.assert_array_equal(result.metrics["custom"], np.full(12, 7.0))
     assert "train_step" not in vars(model)
+
+
+def test_a_train_step_set_on_the_instance_is_used_and_kept():
+    model = make_model()
+    calls = []
+
+    def my_step(data):
+        calls.append(1)  # runs while the step is traced
+        return keras.Sequential.train_step(model, data)
+
+    model.train_step = my_step
+    result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=12, batch_size=BATCH)
+    assert calls and result.stop_reason == "completed"
+    assert vars(model)["train_step"] is my_step
 
 
 def test_the_model_saves_and_loads_after_a_test(tmp_path):
