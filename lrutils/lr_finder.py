@@ -45,6 +45,7 @@ import math
 import numbers
 import types
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
@@ -697,11 +698,9 @@ class LRFinder(keras.callbacks.Callback):
         self._prepare(np.asarray(rate, dtype=self._rate.dtype))
 
     def on_train_batch_begin(self, batch, logs=None):
-        step = len(self._losses)
         if self._folded is not None:  # the training step sets the rate and zeroes the metrics
-            if step == 1:
-                self._folded.after_first_step(self.model)
             return
+        step = len(self._losses)
         if step >= self.num_steps:  # pragma: no cover - fit stops at num_steps
             self.model.stop_training = True
             return
@@ -734,6 +733,15 @@ class LRFinder(keras.callbacks.Callback):
             self.stop_reason = "completed"
         if self.stop_reason is not None:
             self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        # The epoch logs of the fit the test runs in are those of its last batch.
+        if logs is not None and self._losses:
+            if "loss" in logs:
+                logs["loss"] = self._losses[-1]
+            for name, values in self._metrics.items():
+                if name in logs:
+                    logs[name] = values[-1]
 
     def on_train_end(self, logs=None):
         if self.stop_reason is None:
@@ -799,6 +807,7 @@ class _FoldedStep:
         self.capacity = capacity
         self.table = tf.Variable(tf.zeros([capacity], rate_variable.dtype), trainable=False)
         self.counter = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.model = weakref.ref(model)
         self.train_step = model.train_step  # the model's own (bound) step, a custom one included
         self.function = None
         self.shadowed: Any = _NOTHING
@@ -806,9 +815,20 @@ class _FoldedStep:
     def step(self, data: Any) -> Any:
         import tensorflow as tf
 
-        for v in self.metric_variables:
+        known = list(self.metric_variables)
+        for v in known:  # zeroed before the batch: the logs hold this batch alone
             v.assign(tf.zeros(v.shape, v.dtype))
         logs = self.train_step(data)
+        # Keras creates the compiled metrics' variables while the first step is traced; those
+        # are zeroed *after* the batch instead, once the logs have read them (TensorFlow keeps
+        # the reads and writes of a variable in program order), so they too start every batch
+        # at zero, without a second trace.
+        model = self.model()
+        known_ids = {id(v) for v in known}
+        created = [v for v in model.metrics_variables if id(v) not in known_ids]
+        for v in created:
+            v.assign(tf.zeros(v.shape, v.dtype))
+        self.metric_variables = known + created
         index = self.counter.assign_add(1)
         self.rate.assign(tf.gather(self.table, tf.minimum(index, self.capacity - 1)))
         return logs
@@ -844,16 +864,6 @@ class _FoldedStep:
             model.make_train_function(force=True)
             self.function = model.train_function
         model.train_function = self.function
-
-    def after_first_step(self, model: Any) -> None:
-        # Keras creates the compiled metrics' variables while the first step is traced, too
-        # late for that trace to zero them before each batch: trace again, knowing them all.
-        # (Only for a model whose metrics have never been built; the first batch's values
-        # are right either way, as fresh variables start at zero.)
-        if not self._same_metrics(model):
-            self.metric_variables = list(model.metrics_variables)
-            model.make_train_function(force=True)
-            self.function = model.train_function
 
     def uninstall(self, model: Any) -> None:
         model.train_function = self.source

@@ -386,6 +386,7 @@ def test_callback_in_a_users_fit_stops_and_restores(step_kind):
     assert_restored(before, model)
     # the epoch logs of that fit are those of the last batch (the metrics restart every batch)
     assert history.history["loss"][-1] == pytest.approx(finder.result.losses[-1], rel=1e-6)
+    assert history.history["accuracy"][-1] == pytest.approx(finder.result.metrics["accuracy"][-1])
 
 
 def test_the_folded_step_is_traced_once_per_compiled_model():
