@@ -30,6 +30,16 @@ def check_real(name: str, value: Any, *, positive: bool = False, minimum: float 
     return value
 
 
+def check_int(name: str, value: Any, *, minimum: int) -> int:
+    """An integer (not a bool) of at least ``minimum``, as a Python int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {name}={value!r} ({type(value).__name__})")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+    return value
+
+
 def check_interval(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
                    high_open: bool = False, keep_int: bool = False) -> float:
     """A finite real number in the interval from ``low`` to ``high`` (closed unless ``*_open``)."""

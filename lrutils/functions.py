@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from ._checks import check_int as _check_int
 from ._checks import check_real as _check_real
 
 __all__ = [
@@ -167,15 +167,6 @@ class Objective:
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r} ({type(value).__name__})")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return value
-
-
 def _vectorised(fn: ArrayFn, dim: int, name: str) -> ArrayFn:
     """Wrap ``fn(x)`` so that ``x`` is converted to float and its last axis checked."""
 

@@ -43,11 +43,11 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from ._checks import check_int as _check_int
 from ._checks import check_real as _check_real
 
 __all__ = [
@@ -626,16 +626,6 @@ def deep_stack_grad_norms(
 # --------------------------------------------------------------------------------------
 # Validation helpers
 # --------------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
-
-
 def _check_dtype(dtype) -> np.dtype:
     try:
         dt = np.dtype(dtype)
