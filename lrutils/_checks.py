@@ -13,15 +13,16 @@ import numpy as np
 
 
 def check_real(name: str, value: Any, *, positive: bool = False, minimum: float | None = None,
-               keep_int: bool = False) -> float:
+               keep_int: bool = False, finite: bool = True) -> float:
     """A finite real number (not a bool), as a float; ``keep_int`` returns integers as ``int``.
 
-    ``positive`` requires ``value > 0``; ``minimum`` requires ``value >= minimum``.
+    ``positive`` requires ``value > 0``; ``minimum`` requires ``value >= minimum``;
+    ``finite=False`` lets NaN and the infinities through, for the caller to judge.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {name}={value!r} ({type(value).__name__})")
     value = int(value) if keep_int and isinstance(value, numbers.Integral) else float(value)
-    if not math.isfinite(value):
+    if finite and not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {name}={value!r}")
     if positive and value <= 0:
         raise ValueError(f"{name} must be > 0, got {name}={value!r}")

@@ -53,6 +53,8 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from ._checks import check_interval, check_real
+
 __all__ = [
     "SWEEP_MODES",
     "SUGGESTION_RULES",
@@ -84,14 +86,8 @@ DEFAULT_BATCH_SIZE = 32
 # --------------------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------------------
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {name}={value!r}")
-    return float(value)
-
-
 def _positive_finite(name: str, value: Any) -> float:
-    value = _real(name, value)
+    value = check_real(name, value, finite=False)
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
     return value
@@ -117,14 +113,11 @@ def _check_sweep(start_lr: Any, end_lr: Any, num_steps: Any, mode: Any) -> tuple
 
 
 def _check_smoothing(smoothing: Any) -> float:
-    smoothing = _real("smoothing", smoothing)
-    if not 0.0 <= smoothing < 1.0:
-        raise ValueError(f"smoothing must be in [0, 1), got smoothing={smoothing!r}")
-    return smoothing
+    return check_interval("smoothing", smoothing, 0.0, 1.0, high_open=True)
 
 
 def _check_stop_factor(stop_factor: Any) -> float:
-    stop_factor = _real("stop_factor", stop_factor)
+    stop_factor = check_real("stop_factor", stop_factor, finite=False)
     if math.isnan(stop_factor) or stop_factor <= 1.0:
         raise ValueError(
             "stop_factor must be greater than 1 (math.inf never stops on a rising loss), "
