@@ -574,11 +574,11 @@ class LRFinder(keras.callbacks.Callback):
     zeroing the metrics and setting the next rate, inside the compiled training step: for
     the length of ``fit`` it swaps in its own ``model.train_function``, which wraps the
     model's ``train_step`` (a custom one included), and puts Keras's back when ``fit``
-    ends (or at :meth:`restore`). A step then costs what a plain step costs. That function
-    is traced once per compiled model and kept on the model for the next test. Elsewhere it
-    sets the rate and zeroes the metrics from ``on_train_batch_begin``, one extra call per
-    batch. Either way, a callback running after it sees the rate of the coming batch in its
-    ``on_train_batch_begin``.
+    ends (or at :meth:`restore`). A step then costs about what a plain step costs. That
+    function is traced once per compiled model and kept on the model for the next test.
+    Elsewhere it sets the rate and zeroes the metrics from ``on_train_batch_begin``, one
+    extra call per batch. Either way, a callback running after it sees the rate of the
+    coming batch in its ``on_train_batch_begin``.
 
     The model must be built (it has its weights) when ``fit`` starts, so that there is a
     state to restore; :func:`find_lr` builds it for you. An optimizer that has not made a
