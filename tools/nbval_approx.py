@@ -69,7 +69,7 @@ _SKIP_KEYS = frozenset({
 })
 
 
-_REPORT = pytest.StashKey[list]()
+_PROPERTY = "nbval_approx_used"
 
 
 class ApproxConfigError(Exception):
@@ -239,7 +239,8 @@ def _compare_outputs(test_outputs, stored_outputs, tol, sanitize) -> tuple[list[
 def _approx_compare(item, tol: Tolerance):
     def compare(test, ref, skip_compare=None):
         problems, used = _compare_outputs(test, ref, tol, item.sanitize)
-        item.config.stash.setdefault(_REPORT, []).append((item.nodeid, used))
+        # reported through the test report, so that the summary also works across xdist workers
+        item.user_properties.append((_PROPERTY, used))
         item.comparison_traceback = [
             f"outputs differ beyond the tolerance of this {TAG} cell ({tol}):",
             *(f"  {p}" for p in problems),
@@ -291,16 +292,30 @@ def pytest_collection_modifyitems(session, config, items):
             item.compare_outputs = _approx_compare(item, tol)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """One line per nbval-approx cell whose numbers changed: proof that the tolerance was needed."""
-    report = config.stash.get(_REPORT, [])
-    if not report:
-        return
-    changed = [(nodeid, used) for nodeid, used in report if used > 0]
-    terminalreporter.section("nbval-approx")
-    terminalreporter.write_line(
-        f"{len(report)} cells compared within a tolerance; the numbers of {len(changed)} differ from the stored output"
-    )
-    for nodeid, used in changed:
-        share = "beyond the tolerance" if math.isinf(used) else f"largest change {used:.0%} of the tolerance"
-        terminalreporter.write_line(f"  {nodeid}: {share}")
+class _Summary:
+    """Collects, from each cell's report, how much of its tolerance an nbval-approx cell used."""
+
+    def __init__(self):
+        self.cells: list[tuple[str, float]] = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            self.cells += [(report.nodeid, v) for k, v in report.user_properties if k == _PROPERTY]
+
+    def pytest_terminal_summary(self, terminalreporter):
+        """One line per nbval-approx cell whose numbers changed: proof that the tolerance was needed."""
+        if not self.cells:
+            return
+        changed = [(nodeid, used) for nodeid, used in self.cells if used > 0]
+        terminalreporter.section("nbval-approx")
+        terminalreporter.write_line(
+            f"{len(self.cells)} cells compared within a tolerance; the numbers of {len(changed)} differ "
+            "from the stored output"
+        )
+        for nodeid, used in changed:
+            share = "beyond the tolerance" if math.isinf(used) else f"largest change {used:.0%} of the tolerance"
+            terminalreporter.write_line(f"  {nodeid}: {share}")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_Summary(), "nbval-approx-summary")
