@@ -61,14 +61,13 @@ _NUMBER = re.compile(
     r"|(?<![\w.])[-+]?(?:nan|inf)(?![\w.])"
 )
 _SPACES = re.compile(r"\s+")
-# Output fields compared as text: stream text (keyed by stream name after nbval's transform) and
-# text-like MIME types. Images and widget views are never compared by nbval.
+# Output fields that are not compared, when nbval does not pass its own list (IPyNbFile.skip_compare,
+# which the plugin uses): bookkeeping fields, images and widget views.
 _SKIP_KEYS = frozenset({
     "metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
-    "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg", "image/svg+xml",
+    "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg",
 })
-
-
+# Name of the user property that carries a cell's used share of its tolerance to the summary.
 _PROPERTY = "nbval_approx_used"
 
 
@@ -191,7 +190,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _flatten(outputs, sanitize) -> dict[str, list]:
+def _flatten(outputs, sanitize, skip=_SKIP_KEYS) -> dict[str, list]:
     """nbval's view of a cell's outputs: {field or MIME type: [sanitized values, ...]}."""
     flat: dict[str, list] = {}
     for out in outputs:
@@ -199,24 +198,25 @@ def _flatten(outputs, sanitize) -> dict[str, list]:
             flat.setdefault(out["name"], []).append(sanitize(out["text"]))
             continue
         for key, value in out.items():
-            if key in _SKIP_KEYS:
+            if key in skip:
                 continue
             if key == "data":
                 for mime, data in value.items():
-                    if mime not in _SKIP_KEYS:
+                    if mime not in skip:
                         flat.setdefault(mime, []).append(sanitize(data))
             else:
                 flat.setdefault(key, []).append(sanitize(value))
     return flat
 
 
-def compare_outputs(test_outputs, stored_outputs, tol: Tolerance, sanitize=lambda s: s) -> list[str]:
+def compare_outputs(test_outputs, stored_outputs, tol: Tolerance, sanitize=lambda s: s,
+                    skip=_SKIP_KEYS) -> list[str]:
     """Every difference between a cell's new and stored outputs under `tol` (empty: they match)."""
-    return _compare_outputs(test_outputs, stored_outputs, tol, sanitize)[0]
+    return _compare_outputs(test_outputs, stored_outputs, tol, sanitize, skip)[0]
 
 
-def _compare_outputs(test_outputs, stored_outputs, tol, sanitize) -> tuple[list[str], float]:
-    new, stored = _flatten(test_outputs, sanitize), _flatten(stored_outputs, sanitize)
+def _compare_outputs(test_outputs, stored_outputs, tol, sanitize, skip) -> tuple[list[str], float]:
+    new, stored = _flatten(test_outputs, sanitize, skip), _flatten(stored_outputs, sanitize, skip)
     if set(new) != set(stored):
         return [f"output fields differ: stored {sorted(stored)}, new {sorted(new)}"], math.inf
     problems, used = [], 0.0
@@ -238,22 +238,23 @@ def _compare_outputs(test_outputs, stored_outputs, tol, sanitize) -> tuple[list[
 
 def _approx_compare(item, tol: Tolerance):
     def compare(test, ref, skip_compare=None):
-        problems, used = _compare_outputs(test, ref, tol, item.sanitize)
+        skip = skip_compare or item.parent.skip_compare  # nbval's own list, as its comparison uses
+        problems, used = _compare_outputs(test, ref, tol, item.sanitize, skip)
         # reported through the test report, so that the summary also works across xdist workers
         item.user_properties.append((_PROPERTY, used))
         item.comparison_traceback = [
             f"outputs differ beyond the tolerance of this {TAG} cell ({tol}):",
             *(f"  {p}" for p in problems),
-            "stored output:", *_texts(ref, item.sanitize),
-            "new output:", *_texts(test, item.sanitize),
+            "stored output:", *_texts(ref, item.sanitize, skip),
+            "new output:", *_texts(test, item.sanitize, skip),
         ]
         return not problems
     return compare
 
 
-def _texts(outputs, sanitize) -> list[str]:
+def _texts(outputs, sanitize, skip) -> list[str]:
     lines = []
-    for key, values in _flatten(outputs, sanitize).items():
+    for key, values in _flatten(outputs, sanitize, skip).items():
         for v in values:
             text = v if isinstance(v, str) else repr(v)
             if len(text) > 2000:
@@ -288,7 +289,6 @@ def pytest_collection_modifyitems(session, config, items):
             item.runtest = _config_error(item, str(error))
             continue
         if tol is not None:
-            item.approx_tolerance = tol
             item.compare_outputs = _approx_compare(item, tol)
 
 
