@@ -17,7 +17,7 @@ help:
 	@echo "make test-portable  re-run the notebook checks as two other CPUs would compute them"
 	@echo "make lab       start JupyterLab with the book's environment"
 	@echo "make execute   re-execute every notebook in place and store its outputs"
-	@echo "make benchmarks  time every notebook (no files changed)"
+	@echo "make benchmarks  time every notebook, one at a time (no files changed)"
 	@echo "make clean     remove _build (keeps .venv)"
 
 venv: $(STAMP)
@@ -34,8 +34,15 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build --quiet . 
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
+# Test files run in JOBS processes at once (pytest-xdist); a notebook stays in one process, as
+# its cells depend on each other. On 2 cores, 2 jobs cut the suite from about 15 to 10 minutes;
+# each kernel takes 1 to 2 GB of memory, so raise JOBS with care. JOBS=1 runs everything in one
+# process.
+JOBS ?= 2
+XDIST = $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
+
 test: $(STAMP)
-	LRUTILS_STATIC=1 $(PY) -m pytest
+	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST)
 
 # The notebook checks again, twice, with TensorFlow's CPU kernels computing as on other machines:
 # oneDNN limited to AVX2 (an older or different CPU), then oneDNN switched off (TensorFlow's own
@@ -47,17 +54,17 @@ PORTABLE_ENVS := ONEDNN_MAX_CPU_ISA=AVX2 TF_ENABLE_ONEDNN_OPTS=0
 test-portable: $(STAMP)
 	@status=0; for env in $(PORTABLE_ENVS); do \
 	  echo "== notebooks with $$env"; \
-	  env $$env LRUTILS_STATIC=1 $(PY) -m pytest -p no:cacheprovider chapters appendices || status=1; \
+	  env $$env LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) -p no:cacheprovider chapters appendices || status=1; \
 	done; exit $$status
 
 unit: $(STAMP)
-	LRUTILS_STATIC=1 $(PY) -m pytest tests -m "not site"
+	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) tests -m "not site"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab
 
 execute: $(STAMP)
-	LRUTILS_STATIC=1 $(PY) tools/execute_notebooks.py --write $(NOTEBOOKS)
+	LRUTILS_STATIC=1 $(PY) tools/execute_notebooks.py --write --jobs $(JOBS) $(NOTEBOOKS)
 
 benchmarks: $(STAMP)
 	LRUTILS_STATIC=1 $(PY) benchmarks/notebook_times.py

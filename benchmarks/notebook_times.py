@@ -2,7 +2,8 @@
 
 Budgets (per the book's issues): each notebook at most 60 s on a 2-core CPU unless its chapter
 says otherwise, the whole book at most 8 minutes. The table is printed; no assertion is made,
-since a timing depends on the machine.
+since a timing depends on the machine. ``--jobs 2`` runs two notebooks at once, as ``make
+execute`` and ``make test`` do: the wall-clock line is then the time the whole book takes.
 """
 
 import sys

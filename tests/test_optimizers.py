@@ -82,8 +82,11 @@ PARITY_CASES = [
 
 
 def _case_id(case):
+    # Stable across processes (pytest-xdist compares the test ids of its workers): a function
+    # argument is named "schedule", never by its repr, which holds a memory address.
     name, kwargs = case
-    return name + "-" + ",".join(f"{k}={v}" for k, v in kwargs.items()) if kwargs else name
+    values = {k: "schedule" if callable(v) else v for k, v in kwargs.items()}
+    return name + "-" + ",".join(f"{k}={v}" for k, v in values.items()) if kwargs else name
 
 
 @pytest.fixture(scope="module")
