@@ -156,3 +156,26 @@ def test_through_nbval(pytester):
     assert "4 cells compared within a tolerance; the numbers of 4 differ from the stored output" in out
     assert "probe.ipynb::Cell 0: largest change 2% of the tolerance" in out
     assert "probe.ipynb::Cell 1: beyond the tolerance" in out
+
+
+# --- the sanitizer that nbval applies before either comparison ---------------------------------
+
+def _sanitize(text):
+    import re
+    from pathlib import Path
+
+    from nbval.plugin import get_sanitize_patterns
+
+    config = (Path(__file__).parent / "nbval_sanitize.cfg").read_text()
+    for regex, replace in get_sanitize_patterns(config):  # in the file's order, as nbval does
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def test_sanitizer_replaces_timings_but_not_inside_an_image():
+    assert _sanitize("3 epochs in 2.5 s, 14ms/step") == "3 epochs in <TIME>, <TIME>/step"
+    # Two images that differ only in bytes which look like a timing ("3s") must sanitize alike.
+    image_a, image_b = "iVBOR" + "A" * 150 + "+3s/" + "B" * 100, "iVBOR" + "A" * 150 + "+Qx/" + "B" * 100
+    html = '<img src="data:image/png;base64,{}"> frame 3 of 40'
+    assert _sanitize(html.format(image_a)) == _sanitize(html.format(image_b))
+    assert _sanitize(html.format(image_a)).endswith("<BASE64>\"> frame 3 of 40")
