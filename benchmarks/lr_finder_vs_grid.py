@@ -65,7 +65,7 @@ def build_mlp(input_dim: int, hidden: int, learning_rate: float) -> keras.Model:
 
 
 def build_cnn(learning_rate: float) -> keras.Model:
-    """Seed 003's CNN on 28x28x1 images, Adam."""
+    """The iThome LR-finder post's CNN (page 02-a-published-finder) on 28x28x1 images, Adam."""
     return _compile(keras.Sequential([
         keras.Input((28, 28, 1)),
         keras.layers.Conv2D(32, 3, activation="relu"),
