@@ -68,3 +68,13 @@ def test_kernelspec_exists_in_venv(nb):
 def test_first_code_cell_imports_lrutils_and_seeds(nb):
     first = _code_cells(nb)[0].source
     assert "import lrutils" in first and "set_seed(" in first, "the first code cell should import lrutils and seed"
+
+
+def test_hidden_checks_are_collapsed_and_say_what_they_are(nb):
+    # A cell hidden on the website (remove-cell) that asserts the page's claims is collapsed in
+    # JupyterLab and opens with one line that says what it is.
+    for i, cell in enumerate(_code_cells(nb)):
+        if "remove-cell" not in cell.metadata.get("tags", []) or "assert" not in cell.source:
+            continue
+        assert cell.source.startswith("# Hidden check:"), f"code cell {i}: first line {cell.source.splitlines()[0]!r}"
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, f"code cell {i} is not collapsed"
