@@ -20,6 +20,7 @@ import argparse
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -87,33 +88,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     total = 0.0
     failed: list[tuple[Path, str]] = []
-
-    def report(path: Path, run) -> None:
-        # run() returns the seconds taken or raises; a failing notebook is reported, not written,
-        # and the others still run.
-        nonlocal total
-        name = _display(path)
-        try:
-            seconds = run()
-        except Exception as error:  # noqa: BLE001 - reported below, and the exit status is 1
-            failed.append((path, f"{type(error).__name__}: {error}"))
-            print(f"{name:60s}   FAILED", flush=True)
-            return
-        total += seconds
-        print(f"{name:60s} {seconds:8.1f}", flush=True)
-
     print(f"{'notebook':60s} {'seconds':>8s}")
     start = time.perf_counter()
-    if args.jobs == 1:
-        for path in paths:
-            report(path, lambda: execute(path, write=args.write))
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(execute, path, write=args.write): path for path in paths}
-            for future in as_completed(futures):
-                report(futures[future], future.result)
+    # Each notebook runs in a worker process (one at a time with --jobs 1); a failing notebook is
+    # reported and not written, and the others still run.
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(execute, path, write=args.write): path for path in paths}
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                seconds = future.result()
+            except Exception as error:  # noqa: BLE001 - reported below, and the exit status is 1
+                failed.append((path, f"{type(error).__name__}: {error}"))
+                print(f"{_display(path):60s}   FAILED", flush=True)
+                continue
+            total += seconds
+            print(f"{_display(path):60s} {seconds:8.1f}", flush=True)
     wall = time.perf_counter() - start
     print(f"{'sum of the notebooks':60s} {total:8.1f}")
     print(f"{f'wall clock ({args.jobs} at once)':60s} {wall:8.1f}")
