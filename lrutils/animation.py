@@ -10,8 +10,9 @@ Both return an :class:`AnimationHTML`: the HTML of matplotlib's JavaScript playe
 buttons, written by ``matplotlib.animation.HTMLWriter``), made self-contained and
 reproducible:
 
-* the frames are PNG images reduced to a 256-colour palette (about 3x smaller than
-  matplotlib's own PNGs), embedded in the page;
+* the frames are embedded in the page as one background (contours, axes, labels: what most
+  frames share) under transparent overlays of what changes, both PNG images reduced to a
+  256-colour palette: about 20 times smaller than matplotlib's own frames;
 * matplotlib's random element id (``uuid4``) is replaced by one derived from the content,
   so two runs give identical HTML and nbval can compare the output;
 * the Font Awesome stylesheet that matplotlib loads from a CDN is removed and the button
@@ -66,7 +67,7 @@ class AnimationHTML:
     num_frames : int
         Frames in the animation.
     image_bytes : list of int
-        Size of each PNG frame.
+        Size of each frame's overlay PNG (drawn over one shared background).
     frame_size : (int, int)
         Width and height of the frames in pixels.
     nbytes : int
@@ -91,27 +92,36 @@ class AnimationHTML:
         return f"<{self.name}: {self.what}, {self.num_frames} frames>"
 
 
-def _palette_writer(fps: float, default_mode: str):
-    """matplotlib's HTMLWriter, with frames rendered by :func:`_static_html.render_png`."""
+def _layered_writer(fps: float, default_mode: str):
+    """matplotlib's HTMLWriter, with frames stored as overlays on one shared background.
+
+    Each grabbed frame is kept as pixels (:func:`_static_html.render_rgb`); when the writer
+    finishes, :func:`_static_html.layered_frames` splits them into a background, which the
+    player's ``<img>`` shows as its CSS background, and one transparent overlay per frame,
+    which the player swaps as it would whole frames.
+    """
     from matplotlib.animation import HTMLWriter
 
-    class PaletteHTMLWriter(HTMLWriter):
+    class LayeredHTMLWriter(HTMLWriter):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.frame_format = "png"
+            self.pictures: list[np.ndarray] = []
             self.png_sizes: list[int] = []
-            self.first_png: bytes | None = None
+            self.background: bytes | None = None
 
         def grab_frame(self, **savefig_kwargs):
             if not hasattr(self, "_saved_frames"):  # pragma: no cover - other matplotlib internals
                 raise RuntimeError("this matplotlib's HTMLWriter has no _saved_frames list")
-            png = _static_html.render_png(self.fig, small=True)
-            if self.first_png is None:
-                self.first_png = png
-            self.png_sizes.append(len(png))
-            self._saved_frames.append(base64.encodebytes(png).decode("ascii"))
+            self.pictures.append(_static_html.render_rgb(self.fig))
 
-    return PaletteHTMLWriter(fps=fps, embed_frames=True, default_mode=default_mode)
+        def finish(self):
+            self.background, overlays = _static_html.layered_frames(self.pictures)
+            self.png_sizes = [len(png) for png in overlays]
+            self._saved_frames[:] = [base64.encodebytes(png).decode("ascii") for png in overlays]
+            super().finish()
+
+    return LayeredHTMLWriter(fps=fps, embed_frames=True, default_mode=default_mode)
 
 
 def _to_html(fig, update, num_frames: int, *, fps: float, default_mode: str, name: str, what: str,
@@ -121,7 +131,7 @@ def _to_html(fig, update, num_frames: int, *, fps: float, default_mode: str, nam
     This is what ``FuncAnimation(fig, update, frames).to_jshtml()`` does, without the
     extra draw per frame that ``Animation.save`` makes before grabbing it.
     """
-    writer = _palette_writer(fps, default_mode)
+    writer = _layered_writer(fps, default_mode)
     with tempfile.TemporaryDirectory() as tmp:
         target = _FilePath(tmp, "animation.html")
         with writer.saving(fig, str(target), fig.dpi):
@@ -129,10 +139,11 @@ def _to_html(fig, update, num_frames: int, *, fps: float, default_mode: str, nam
                 update(i)
                 writer.grab_frame()
         text = target.read_text(encoding="utf-8")
-    html, uid = _static_html.self_contained_jshtml(text, kind=name, num_frames=num_frames)
+    html, uid = _static_html.self_contained_jshtml(text, kind=name, num_frames=num_frames,
+                                                   background=writer.background)
     result = AnimationHTML(
         html=html, uid=uid, name=name, what=what, num_frames=num_frames,
-        image_bytes=writer.png_sizes, frame_size=_static_html.png_size(writer.first_png),
+        image_bytes=writer.png_sizes, frame_size=_static_html.png_size(writer.background),
     )
     if result.nbytes > max_bytes:
         raise ValueError(

@@ -52,6 +52,7 @@ short summary such as ``<lr_explorer: 1 control, 19 frames>``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html as _html
 import inspect
 import math
@@ -554,9 +555,11 @@ class StaticExplorer:
     num_frames : int
         Number of control states, each with its frame.
     num_images : int
-        Distinct PNG images stored (states that draw the same picture share one).
+        Distinct pictures stored (states that draw the same picture share one). Each is a
+        transparent PNG overlay holding only the pixels where the picture differs from a
+        background shared by all states.
     image_bytes : list of int
-        Size of each stored PNG image.
+        Size of each stored overlay PNG.
     frame_size : (int, int)
         Width and height of the frames in pixels.
     nbytes : int
@@ -595,16 +598,24 @@ def _build_static(draw, controls, setup, title, name, figsize, dpi, layout, max_
         )
     nodes = _flatten(controls)
     drawer = _Drawer(draw, setup, figsize, dpi, layout)
-    frames: list[bytes] = []
+    pictures: list[np.ndarray] = []
     index_of: dict[bytes, int] = {}
     keys: dict[str, int] = {}
     for state in _states(controls):
         drawer({name_: value for _, name_, _, value in state})
-        png = _static_html.render_png(drawer.fig, small=True)
-        index = index_of.setdefault(png, len(frames))
-        if index == len(frames):
-            frames.append(png)
+        rgb = _static_html.render_rgb(drawer.fig)
+        if pictures and rgb.shape != pictures[0].shape:
+            raise ValueError(
+                f"the figure changed size from {pictures[0].shape[1]}x{pictures[0].shape[0]} to "
+                f"{rgb.shape[1]}x{rgb.shape[0]} px between two states; draw must keep the figure's size"
+            )
+        digest = hashlib.sha256(rgb.tobytes()).digest()
+        index = index_of.setdefault(digest, len(pictures))
+        if index == len(pictures):
+            pictures.append(rgb)
         keys[_key(state)] = index
+    # one background shared by every state, and per state only the pixels that differ from it
+    background, frames = _static_html.layered_frames(pictures)
 
     # The initial state: each control at its initial position, among the active ones.
     position = {n.path: n.spec.initial_index() for n in nodes}
@@ -618,14 +629,14 @@ def _build_static(draw, controls, setup, title, name, figsize, dpi, layout, max_
              parent=n.parent, option=n.option, active=active[n.path])
         for n in nodes
     ]
-    uid = _static_html.stable_id(name, title or "", initial_key, *sorted(keys), *frames)
+    uid = _static_html.stable_id(name, title or "", initial_key, *sorted(keys), background, *frames)
     page = _static_html.explorer_html(
-        uid=uid, title=title, controls=table, keys=keys, frames=frames,
+        uid=uid, title=title, controls=table, keys=keys, frames=frames, background=background,
         initial_key=initial_key, alt=title or name,
     )
     result = StaticExplorer(
         html=page, name=name, num_controls=len(nodes), num_frames=len(keys),
-        image_bytes=[len(f) for f in frames], frame_size=_static_html.png_size(frames[0]),
+        image_bytes=[len(f) for f in frames], frame_size=_static_html.png_size(background),
     )
     if result.nbytes > max_bytes:
         raise ValueError(

@@ -163,6 +163,19 @@ _MOVE_CONTROL = """(el) => {
 }"""
 
 
+# An explorer's or animation's <img> shows each frame as a transparent overlay over a background
+# picture (its CSS background): that picture must decode and have the overlays' size.
+_BACKGROUND_OK = """(img) => new Promise((resolve) => {
+    const found = /url\\(["']?(data:image\\/png;base64,[^"')]+)/.exec(img.getAttribute('style') || '');
+    if (!found) { resolve('no background'); return; }
+    const under = new Image();
+    under.onload = () => resolve(under.naturalWidth === img.naturalWidth && under.naturalHeight === img.naturalHeight
+        ? '' : `background ${under.naturalWidth}x${under.naturalHeight}, frames ${img.naturalWidth}x${img.naturalHeight}`);
+    under.onerror = () => resolve('the background does not decode');
+    under.src = found[1];
+})"""
+
+
 def _check_explorers(tab) -> list[str]:
     """A precomputed explorer must swap its figure when the reader moves a control."""
     problems = []
@@ -173,6 +186,8 @@ def _check_explorers(tab) -> list[str]:
         if image.count() != 1 or not image.evaluate("i => i.complete && i.naturalWidth > 0"):
             problems.append(f"explorer {i}: its figure is not shown")
             continue
+        if (why := image.evaluate(_BACKGROUND_OK)):
+            problems.append(f"explorer {i}: {why}")
         # element handles, not locators: choosing another option hides some controls
         controls = root.locator("input.lru-slider:visible, select.lru-select:visible").element_handles()
         if not controls:
@@ -199,6 +214,8 @@ def _check_animations(tab) -> list[str]:
         root = players.nth(i)
         image = root.locator("img").first
         src = image.get_attribute("src")
+        if (why := image.evaluate(_BACKGROUND_OK)):
+            problems.append(f"animation {i}: {why}")
         play = root.locator("button[title='Play']")
         if play.count() != 1:
             problems.append(f"animation {i}: no Play button")

@@ -105,6 +105,17 @@ def decode(b64: str) -> Image.Image:
     return Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")
 
 
+_BACKGROUND = re.compile(r"url\(data:image/png;base64,([A-Za-z0-9+/=]+)\)")
+
+
+def picture(html: str, frame_b64: str) -> Image.Image:
+    """What the reader sees: a frame's overlay drawn over the background of the page's <img>."""
+    (background,) = _BACKGROUND.findall(html)
+    under = Image.open(io.BytesIO(base64.b64decode(background))).convert("RGBA")
+    over = Image.open(io.BytesIO(base64.b64decode(frame_b64))).convert("RGBA")
+    return Image.alpha_composite(under, over).convert("RGB")
+
+
 def colour_draw(calls: list):
     """A draw function that paints the figure a colour computed from its arguments."""
 
@@ -257,11 +268,12 @@ def test_static_explorer_shows_the_right_frame_for_each_state(static_pair):
     table = frame_table(html)
     for a_pos, red in enumerate((0, 128, 255)):
         for b_pos, green in enumerate((0, 255)):
-            image = decode(table["frames"][table["keys"][f"a={a_pos}&b={b_pos}"]])
+            image = picture(html, table["frames"][table["keys"][f"a={a_pos}&b={b_pos}"]])
             assert image.size == (150, 100)
             assert image.getpixel((2, 2)) == (red, green, 0)
     (img,) = parse(html).find("img", "lru-frame")  # the initial <img> shows state a=1, b=0
-    assert decode(img["src"].split(",", 1)[1]).getpixel((2, 2)) == (128, 0, 0)
+    assert picture(html, img["src"].split(",", 1)[1]).getpixel((2, 2)) == (128, 0, 0)
+    assert _BACKGROUND.search(img["style"])  # the background is the <img>'s own
 
 
 def test_static_explorer_is_reproducible_and_self_contained(static_pair):
@@ -301,7 +313,7 @@ def test_choice_with_per_option_controls():
     assert sorted(table["keys"]) == sorted(
         [f"c=0&c/0/s={i}" for i in range(3)] + [f"c=1&c/1/t={i}" for i in range(4)]
     )
-    image = decode(table["frames"][table["keys"]["c=1&c/1/t=3"]])  # t = 4
+    image = picture(explorer.html, table["frames"][table["keys"]["c=1&c/1/t=3"]])  # t = 4
     assert image.getpixel((2, 2)) == (0, 255, 0)
 
 
@@ -549,6 +561,40 @@ def test_race_is_reproducible_and_self_contained(small_race):
     assert 'title="Play"' in html and 'class="anim-slider"' in html
     assert repr(first) == "<race: 2 optimizers, 5 frames>"
     assert first.frame_size == (160, 80)
+    # the player's <img> carries the shared background under its overlays
+    assert re.search(rf'<img id="_anim_img{first.uid}" style="background:[^"]*url\(data:image/png', html)
+
+
+def test_layered_frames_give_each_frame_back_in_fewer_bytes():
+    from lrutils._static_html import encode_png, layered_frames, render_rgb
+    from lrutils.widgets import _new_figure
+
+    fig = _new_figure((4.0, 3.0), 60)
+    ax = fig.subplots()
+    x = np.linspace(0, 6, 200)
+    for k in range(1, 6):  # a background of fixed curves, one moving curve, a changing title
+        ax.plot(x, np.sin(k * x) / k, color="0.7")
+    (moving,) = ax.plot([], [], color="C1", lw=2)
+    frames = []
+    for i in range(8):
+        moving.set_data(x[: 25 * (i + 1)], np.cos(x[: 25 * (i + 1)]))
+        ax.set_title(f"frame {i}")
+        frames.append(render_rgb(fig))
+    background, overlays = layered_frames(frames)
+    under = Image.open(io.BytesIO(background)).convert("RGBA")
+    for frame, overlay in zip(frames, overlays):
+        seen = np.asarray(Image.alpha_composite(under, Image.open(io.BytesIO(overlay)).convert("RGBA")))
+        error = np.abs(seen[..., :3].astype(int) - frame.astype(int))
+        assert error.max() <= 24 and error.mean() < 0.5  # the 256-colour palettes, nothing else
+    whole = sum(len(encode_png(f)) for f in frames)
+    assert len(background) + sum(map(len, overlays)) < whole / 2
+    # a frame equal to the background is a fully transparent overlay
+    _, (same,) = layered_frames([frames[0]])
+    assert Image.open(io.BytesIO(same)).convert("RGBA").getextrema()[3] == (0, 0)
+    with pytest.raises(ValueError, match="same size"):
+        layered_frames([frames[0], frames[0][:-1]])
+    with pytest.raises(ValueError, match="at least one"):
+        layered_frames([])
 
 
 def test_saddle_escape_and_bad_input():
