@@ -330,3 +330,14 @@ def test_interactive_figures_reach_the_pages(built_site):
             assert html.count(marker) == stored.count(marker), f"{page}: {marker} stored {stored.count(marker)}x, shown {html.count(marker)}x"
     total = sum((built_site / f"{p}.html").read_text(encoding="utf-8").count('class="lru-explorer"') for p in PAGES)
     assert total >= 1, "no explorer on any page"
+
+
+#: The largest page a phone should have to load (the HTML itself: explorers, animations and
+#: figures are inline).
+MAX_PAGE_BYTES = 2_000_000
+
+
+def test_every_page_is_light_enough_for_a_phone(built_site):
+    sizes = {page: (built_site / f"{page}.html").stat().st_size for page in PAGES}
+    heavy = {page: f"{size / 1e6:.2f} MB" for page, size in sizes.items() if size > MAX_PAGE_BYTES}
+    assert not heavy, f"pages above {MAX_PAGE_BYTES / 1e6:.0f} MB: {heavy}"
