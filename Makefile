@@ -58,7 +58,7 @@ test-portable: $(STAMP)
 	done; exit $$status
 
 unit: $(STAMP)
-	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) tests -m "not site"
+	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) tests -m "not site and not lab and not launch"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab

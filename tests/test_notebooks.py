@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -10,6 +11,8 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import setup_cell  # noqa: E402
 NOTEBOOKS = sorted(
     p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
     if ".ipynb_checkpoints" not in p.parts
@@ -65,9 +68,15 @@ def test_kernelspec_exists_in_venv(nb):
     assert name in KernelSpecManager().find_kernel_specs(), f"kernelspec {name!r} is not installed in this environment"
 
 
-def test_first_code_cell_imports_lrutils_and_seeds(nb):
-    first = _code_cells(nb)[0].source
-    assert "import lrutils" in first and "set_seed(" in first, "the first code cell should import lrutils and seed"
+def test_setup_cell_then_imports_and_seed(request, nb):
+    # The page opens with the setup cell (tools/setup_cell.py: it makes the page run in Colab),
+    # then a cell that imports lrutils and seeds.
+    path = NOTEBOOKS[IDS.index(request.node.callspec.id)]
+    why = setup_cell.problem(path, nb)
+    assert why is None, f"{why}: run `python tools/setup_cell.py --write`"
+    assert not _code_cells(nb)[0].outputs, "the setup cell printed something in the book's own environment"
+    second = _code_cells(nb)[1].source
+    assert "import lrutils" in second and "set_seed(" in second, "the second code cell should import lrutils and seed"
 
 
 def test_hidden_checks_are_collapsed_and_say_what_they_are(nb):
