@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -50,13 +49,6 @@ RAW_MYST = {
 #: The rendered part of a markdown cell: what sits in its input area besides prompt, editor, toolbar.
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 RENDERED = f"{NOTEBOOK} .jp-MarkdownCell .jp-InputArea > :not(.jp-InputPrompt):not(.jp-Editor):not(.jp-Toolbar)"
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    pytest.fail("no Chromium found: install Debian's `chromium` (apt-get install chromium); .ci/run does this")
 
 
 @pytest.fixture(scope="module")
@@ -104,18 +96,8 @@ def lab(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium())
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("page", PAGES)
-def test_notebook_renders_myst_in_jupyterlab(lab, browser, page):
+def test_notebook_renders_myst_in_jupyterlab(lab, chromium, page):
     nb = nbformat.read(ROOT / page, as_version=4)
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
     source = "\n".join(markdown)
@@ -124,7 +106,7 @@ def test_notebook_renders_myst_in_jupyterlab(lab, browser, page):
     hidden = sum(1 for c in nb.cells if c.cell_type == "code" and c.metadata.get("jupyter", {}).get("source_hidden"))
     dropdowns = len(re.findall(r"^:class: dropdown|^:::\{dropdown\}|^```\{dropdown\}", source, re.M))
 
-    tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+    tab = chromium.new_page(viewport={"width": 1280, "height": 1000})
     errors = []
     tab.on("pageerror", lambda err: errors.append(str(err)))
     # a workspace of its own, reset: only this notebook is open

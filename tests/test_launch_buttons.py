@@ -51,7 +51,7 @@ COLAB_PACKAGES = ("tensorflow", "keras", "numpy", "pandas", "matplotlib", "sciki
 PAGES = {
     "numpy": "chapters/01-gradient-descent/01-update-rule.ipynb",
     "keras": "chapters/03-learning-rate-in-keras/01-setting-the-optimizer.ipynb",
-    "keras-reads-benchmarks": "chapters/06-finding-the-learning-rate/01-range-test.ipynb",
+    "keras-reads-benchmarks": "chapters/06-finding-the-learning-rate/03-does-it-work.ipynb",
 }
 
 _REPORT = "import json, os, lrutils\nprint(json.dumps({'lrutils': lrutils.__file__, 'cwd': os.getcwd()}))"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -51,14 +50,6 @@ def _toc_pages() -> list[str]:
 PAGES = _toc_pages()
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.fail("no Chromium found: install Debian's `chromium` (apt-get install chromium); .ci/run does this")
-
-
 @pytest.fixture(scope="session")
 def built_site():
     jb = Path(sys.executable).with_name("jupyter-book")
@@ -88,19 +79,8 @@ def server(built_site):
 
 
 @pytest.fixture(scope="session")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=_chromium(),
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
+def browser(server, chromium):
+    return chromium
 
 
 class _Anchors(HTMLParser):
