@@ -1,0 +1,361 @@
+"""The LR finder on problems it was not tuned on: a broad benchmark against a half-decade grid.
+
+    python benchmarks/lr_finder_suite.py [--pairs NAME ...] [--seeds 0 1 2] [--out benchmarks/results]
+    python benchmarks/lr_finder_suite.py --from-runs benchmarks/results/lr_finder_suite_runs.csv
+
+Ten model/data pairs, all offline, chosen to differ from the chapter's MNIST examples in the
+ways that move a range test's curve: the task (classification scored by validation accuracy,
+regression scored by validation R^2), the model (dense, convolutional, recurrent), the optimizer
+(SGD with momentum, RMSprop, Adam, AdamW), the batch size (16 to 256) and the data (scikit-learn's
+small tabular sets, generated data, 8x8 digits, MNIST-5k).
+
+For every pair and seed:
+
+* **grid**: the model trained from the seed's initial weights at each of 11 rates, 1e-5 to 1
+  in half-decades, for the pair's epochs; the validation score after the last epoch is kept
+  (a run that overflows scores 0 accuracy, or the R^2 of predicting the mean, 0);
+* **range test**: :func:`lrutils.lr_finder.find_lr` with its defaults on the same initial
+  weights and batch size; its whole curve (rates and raw batch losses) is stored, so that other
+  suggestion rules can be studied without running the test again;
+* **suggestions**: the model trained from the same initial weights at each rule's suggestion.
+
+Writes, under ``--out``:
+
+* ``lr_finder_suite_runs.csv``: one row per training run or range test;
+* ``lr_finder_suite_curves.json``: every range test's rates and losses, by pair and seed;
+* ``lr_finder_suite.csv``: per pair and rule, the best grid rate (highest mean score over the
+  seeds) and score, the rule's rates (geometric mean, min, max over seeds), its mean score and
+  that score as a share of the best grid score, and the range test's cost as a share of the
+  grid's, in steps (exact) and seconds (median test against 11 median grid runs).
+
+The score share of a pair is computed on the mean over seeds, as the chapter does; the summary
+printed at the end gives, per rule, the mean and the worst share over the pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import lrutils as lu  # noqa: E402
+from lrutils.lr_finder import SUGGESTION_RULES, find_lr  # noqa: E402
+
+#: The grid: 11 rates, half a decade apart, from 1e-5 to 1.
+GRID = tuple(float(10.0 ** e) for e in np.arange(-5.0, 0.01, 0.5))
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+# --------------------------------------------------------------------------------------
+# Data: arrays (x_train, y_train, x_val, y_val), float32 inputs, standardised where tabular
+# --------------------------------------------------------------------------------------
+def _split(x: np.ndarray, y: np.ndarray, *, stratify: bool, standardize: bool = True,
+           val_fraction: float = 0.25, seed: int = 1234):
+    from sklearn.model_selection import train_test_split
+
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        x, y, test_size=val_fraction, random_state=seed, stratify=y if stratify else None)
+    if standardize:
+        mean, std = x_tr.mean(axis=0), x_tr.std(axis=0) + 1e-8
+        x_tr, x_va = (x_tr - mean) / std, (x_va - mean) / std
+    return x_tr.astype("float32"), y_tr, x_va.astype("float32"), y_va
+
+
+def _regression_targets(y_tr: np.ndarray, y_va: np.ndarray):
+    mean, std = y_tr.mean(), y_tr.std()
+    return ((y_tr - mean) / std).astype("float32"), ((y_va - mean) / std).astype("float32")
+
+
+def data_breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    return _split(x, y.astype("int64"), stratify=True)
+
+
+def data_wine():
+    from sklearn.datasets import load_wine
+
+    x, y = load_wine(return_X_y=True)
+    return _split(x, y.astype("int64"), stratify=True)
+
+
+def data_many_classes():
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(n_samples=4000, n_features=40, n_informative=24, n_redundant=8,
+                               n_classes=20, n_clusters_per_class=1, class_sep=1.5, random_state=0)
+    return _split(x, y.astype("int64"), stratify=True)
+
+
+def data_moons():
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n_samples=3000, noise=0.25, random_state=0)
+    return _split(x, y.astype("int64"), stratify=True)
+
+
+def data_friedman():
+    from sklearn.datasets import make_friedman1
+
+    x, y = make_friedman1(n_samples=3000, n_features=10, noise=1.0, random_state=0)
+    x_tr, y_tr, x_va, y_va = _split(x, y, stratify=False)
+    t_tr, t_va = _regression_targets(y_tr, y_va)
+    return x_tr, t_tr, x_va, t_va
+
+
+def data_diabetes():
+    from sklearn.datasets import load_diabetes
+
+    x, y = load_diabetes(return_X_y=True)
+    x_tr, y_tr, x_va, y_va = _split(x, y, stratify=False)
+    t_tr, t_va = _regression_targets(y_tr, y_va)
+    return x_tr, t_tr, x_va, t_va
+
+
+def data_digits_images():
+    d = lu.load_data("digits")
+    return d.x_train, d.y_train, d.x_val, d.y_val
+
+
+def data_digits_rows():
+    """The 8x8 digits read as sequences of 8 rows of 8 pixels, for a recurrent network."""
+    d = lu.load_data("digits")
+    return d.x_train[..., 0], d.y_train, d.x_val[..., 0], d.y_val
+
+
+def data_mnist5k_flat():
+    d = lu.load_data("mnist5k", flatten=True)
+    return d.x_train, d.y_train, d.x_val, d.y_val
+
+
+# --------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------
+OPTIMIZERS: dict[str, Callable[[float], keras.optimizers.Optimizer]] = {
+    "sgd-momentum": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+    "rmsprop": lambda lr: keras.optimizers.RMSprop(learning_rate=lr),
+    "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
+    "adamw": lambda lr: keras.optimizers.AdamW(learning_rate=lr, weight_decay=1e-4),
+}
+
+
+def mlp(input_dim: int, hidden: Sequence[int], outputs: int, activation: str = "relu") -> keras.Model:
+    layers = [keras.Input((input_dim,))]
+    layers += [keras.layers.Dense(h, activation=activation) for h in hidden]
+    layers += [keras.layers.Dense(outputs, activation="softmax" if outputs > 1 else None)]
+    return keras.Sequential(layers)
+
+
+def small_cnn() -> keras.Model:
+    return keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.MaxPool2D(),
+        keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+        keras.layers.GlobalAveragePooling2D(),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
+def small_gru() -> keras.Model:
+    return keras.Sequential([
+        keras.Input((8, 8)),
+        keras.layers.GRU(32),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A model/data pair: how to load its data and build its (uncompiled) model, and how to train."""
+
+    name: str
+    task: str  # "classification" (score: validation accuracy) or "regression" (score: validation R^2)
+    data: Callable[[], tuple]
+    model: Callable[[], keras.Model]
+    optimizer: str
+    batch_size: int
+    epochs: int
+
+    def build(self, learning_rate: float) -> keras.Model:
+        model = self.model()
+        if self.task == "classification":
+            model.compile(optimizer=OPTIMIZERS[self.optimizer](learning_rate),
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        else:
+            model.compile(optimizer=OPTIMIZERS[self.optimizer](learning_rate), loss="mse")
+        return model
+
+
+PAIRS: dict[str, Pair] = {p.name: p for p in [
+    Pair("cancer-mlp-sgd", "classification", data_breast_cancer,
+         lambda: mlp(30, [32, 16], 2), "sgd-momentum", 16, 20),
+    Pair("wine-mlp-rmsprop", "classification", data_wine,
+         lambda: mlp(13, [32], 3), "rmsprop", 16, 30),
+    Pair("classes20-mlp-rmsprop", "classification", data_many_classes,
+         lambda: mlp(40, [128, 64], 20), "rmsprop", 64, 10),
+    Pair("moons-mlp-sgd", "classification", data_moons,
+         lambda: mlp(2, [32, 32], 2, activation="tanh"), "sgd-momentum", 256, 40),
+    Pair("friedman-mlp-adam", "regression", data_friedman,
+         lambda: mlp(10, [64, 64], 1), "adam", 32, 15),
+    Pair("diabetes-mlp-adamw", "regression", data_diabetes,
+         lambda: mlp(10, [32], 1), "adamw", 16, 40),
+    Pair("digits-cnn-sgd", "classification", data_digits_images,
+         small_cnn, "sgd-momentum", 32, 10),
+    Pair("digits-gru-adam", "classification", data_digits_rows,
+         small_gru, "adam", 64, 15),
+    Pair("mnist5k-mlp-adamw", "classification", data_mnist5k_flat,
+         lambda: mlp(784, [256], 10), "adamw", 128, 8),
+    Pair("mnist5k-mlp-rmsprop", "classification", data_mnist5k_flat,
+         lambda: mlp(784, [512], 10), "rmsprop", 32, 4),
+]}
+
+
+# --------------------------------------------------------------------------------------
+# Runs
+# --------------------------------------------------------------------------------------
+def score(pair: Pair, model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) -> float:
+    """Validation accuracy or R^2; a diverged model scores 0 (chance-free floor) rather than NaN."""
+    prediction = model.predict(x_val, batch_size=512, verbose=0)
+    if not np.all(np.isfinite(prediction)):
+        return 0.0
+    if pair.task == "classification":
+        return float(np.mean(np.argmax(prediction, axis=1) == y_val))
+    residual = np.sum((y_val - prediction[:, 0]) ** 2)
+    total = np.sum((y_val - y_val.mean()) ** 2)
+    return float(max(0.0, 1.0 - residual / total))
+
+
+def train(pair: Pair, data: tuple, learning_rate: float, seed: int) -> tuple[float, float, int]:
+    """Score after ``pair.epochs`` from the seed's initial weights, seconds, steps."""
+    x_tr, y_tr, x_va, y_va = data
+    lu.set_seed(seed, keras=True)
+    model = pair.build(learning_rate)
+    start = time.perf_counter()
+    model.fit(x_tr, y_tr, batch_size=pair.batch_size, epochs=pair.epochs, verbose=0)
+    seconds = time.perf_counter() - start
+    steps = pair.epochs * math.ceil(len(x_tr) / pair.batch_size)
+    return score(pair, model, x_va, y_va), seconds, steps
+
+
+def run_pair(name: str, seeds: Sequence[int] = (0, 1, 2), grid: Sequence[float] = GRID,
+             rules: Sequence[str] = SUGGESTION_RULES) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every run of one pair; returns (rows, curves) with curves[seed] = {"rates", "losses", ...}."""
+    pair = PAIRS[name]
+    data = pair.data()
+    rows, curves = [], {}
+    for seed in seeds:
+        for rate in grid:
+            value, seconds, steps = train(pair, data, rate, seed)
+            rows.append(dict(pair=name, seed=seed, kind="grid", rule="", learning_rate=rate,
+                             score=value, seconds=seconds, steps=steps))
+        lu.set_seed(seed, keras=True)
+        model = pair.build(1e-3)  # the test sets the rate itself
+        start = time.perf_counter()
+        result = find_lr(model, (data[0], data[1]), batch_size=pair.batch_size)
+        seconds = time.perf_counter() - start
+        rows.append(dict(pair=name, seed=seed, kind="range_test", rule=result.stop_reason,
+                         learning_rate=float(result.learning_rates[-1]), score="",
+                         seconds=seconds, steps=len(result.losses)))
+        curves[str(seed)] = dict(rates=[float(r) for r in result.learning_rates],
+                                 losses=[float(v) for v in result.losses],
+                                 stop_reason=result.stop_reason)
+        for rule in rules:
+            rate = result.suggest(rule).learning_rate
+            value, seconds, steps = train(pair, data, rate, seed)
+            rows.append(dict(pair=name, seed=seed, kind="suggestion", rule=rule, learning_rate=rate,
+                             score=value, seconds=seconds, steps=steps))
+    return rows, curves
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per pair and rule (see the module docstring)."""
+    out = []
+    for name in dict.fromkeys(r["pair"] for r in rows):
+        mine = [r for r in rows if r["pair"] == name]
+        grid = [r for r in mine if r["kind"] == "grid"]
+        rates = sorted({float(r["learning_rate"]) for r in grid})
+        mean_score = {lr: float(np.mean([float(r["score"]) for r in grid if float(r["learning_rate"]) == lr]))
+                      for lr in rates}
+        best_rate = max(rates, key=lambda lr: mean_score[lr])
+        seeds = sorted({int(r["seed"]) for r in mine})
+        tests = [r for r in mine if r["kind"] == "range_test"]
+        grid_seconds = len(rates) * float(np.median([float(r["seconds"]) for r in grid]))
+        grid_steps = sum(int(r["steps"]) for r in grid) / len(seeds)
+        test_seconds = float(np.median([float(r["seconds"]) for r in tests]))
+        test_steps = float(np.mean([int(r["steps"]) for r in tests]))
+        for rule in dict.fromkeys(r["rule"] for r in mine if r["kind"] == "suggestion"):
+            runs = [r for r in mine if r["kind"] == "suggestion" and r["rule"] == rule]
+            value = float(np.mean([float(r["score"]) for r in runs]))
+            lrs = [float(r["learning_rate"]) for r in runs]
+            out.append(dict(
+                pair=name, task=PAIRS[name].task if name in PAIRS else "", rule=rule, seeds=len(seeds),
+                suggested_lr=float(np.exp(np.mean(np.log(lrs)))),
+                suggested_lr_min=min(lrs), suggested_lr_max=max(lrs),
+                score=value, best_grid_lr=best_rate, best_grid_score=mean_score[best_rate],
+                score_share=value / mean_score[best_rate],
+                cost_steps=test_steps / grid_steps, cost_seconds=test_seconds / grid_seconds,
+            ))
+    return out
+
+
+def _write(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--from-runs", type=Path, default=None,
+                        help="recompute the summary from this runs CSV instead of training")
+    args = parser.parse_args(argv)
+    if args.from_runs:
+        with args.from_runs.open() as fh:
+            rows = list(csv.DictReader(fh))
+    else:
+        rows, curves = [], {}
+        for name in args.pairs:
+            start = time.perf_counter()
+            pair_rows, curves[name] = run_pair(name, seeds=args.seeds)
+            rows += pair_rows
+            print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+            # written after every pair, so an interrupted run keeps what it measured
+            _write(args.out / "lr_finder_suite_runs.csv", rows)
+            (args.out / "lr_finder_suite_curves.json").write_text(json.dumps(curves, indent=0))
+    summary = summarize(rows)
+    _write(args.out / "lr_finder_suite.csv", summary)
+    for row in summary:
+        print(f"{row['pair']:22s} {row['rule']:9s} lr {row['suggested_lr']:.1e} "
+              f"score {row['score']:.3f} = {100 * row['score_share']:5.1f}% of best grid "
+              f"({row['best_grid_lr']:.0e}: {row['best_grid_score']:.3f}); cost "
+              f"{100 * row['cost_steps']:.1f}% steps, {100 * row['cost_seconds']:.1f}% time")
+    for rule in dict.fromkeys(r["rule"] for r in summary):
+        shares = [r["score_share"] for r in summary if r["rule"] == rule]
+        print(f"{rule:9s}: mean share {100 * np.mean(shares):.1f}%, worst {100 * min(shares):.1f}% "
+              f"over {len(shares)} pairs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
