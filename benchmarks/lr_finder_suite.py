@@ -22,7 +22,10 @@ For every pair and seed:
 Writes, under ``--out``:
 
 * ``lr_finder_suite_runs.csv``: one row per training run or range test;
-* ``lr_finder_suite_curves.json``: every range test's rates and losses, by pair and seed;
+* ``lr_finder_suite_curves.json``: by pair and seed, the range test's rates and losses, those of
+  a sweep three times as long (300 steps, for study only), and the training losses of every grid
+  run (per batch for its first 400 steps, per epoch after): what a short trial run at each grid
+  rate would have seen;
 * ``lr_finder_suite.csv``: per pair and rule, the best grid rate (highest mean score over the
   seeds) and score, the rule's rates (geometric mean, min, max over seeds), its mean score and
   that score as a share of the best grid score, and the range test's cost as a share of the
@@ -240,15 +243,51 @@ def score(pair: Pair, model: keras.Model, x_val: np.ndarray, y_val: np.ndarray) 
     return float(max(0.0, 1.0 - residual / total))
 
 
-def train(pair: Pair, data: tuple, learning_rate: float, seed: int) -> tuple[float, float, int]:
-    """Score after ``pair.epochs`` from the seed's initial weights, seconds, steps."""
+#: Training losses recorded per batch for the first this many steps of every grid run.
+HISTORY_STEPS = 400
+
+
+class _History(keras.callbacks.Callback):
+    """Keras's running mean of the loss after each of the first steps, and at each epoch's end.
+
+    Within an epoch of equal batches, the mean loss of batches a+1..b is
+    (b * m_b - a * m_a) / (b - a): what a short trial run at this rate would have seen.
+    """
+
+    def __init__(self, max_steps: int):
+        super().__init__()
+        self.max_steps = max_steps
+        self.running: list[float] = []  # per batch, reset to a new mean at each epoch
+        self.epoch_losses: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        if len(self.running) < self.max_steps:
+            self.running.append(float(logs["loss"]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_losses.append(float(logs["loss"]))
+
+
+def train(pair: Pair, data: tuple, learning_rate: float, seed: int,
+          history: dict | None = None) -> tuple[float, float, int]:
+    """Score after ``pair.epochs`` from the seed's initial weights, seconds, steps.
+
+    With ``history`` (a dict), the run's losses are stored in it: ``running`` (Keras's running
+    mean after each of the first :data:`HISTORY_STEPS` batches, restarting every epoch),
+    ``steps_per_epoch`` and ``epoch_losses``.
+    """
     x_tr, y_tr, x_va, y_va = data
     lu.set_seed(seed, keras=True)
     model = pair.build(learning_rate)
+    record = _History(HISTORY_STEPS)
     start = time.perf_counter()
-    model.fit(x_tr, y_tr, batch_size=pair.batch_size, epochs=pair.epochs, verbose=0)
+    model.fit(x_tr, y_tr, batch_size=pair.batch_size, epochs=pair.epochs, verbose=0,
+              callbacks=[record] if history is not None else None)
     seconds = time.perf_counter() - start
     steps = pair.epochs * math.ceil(len(x_tr) / pair.batch_size)
+    if history is not None:
+        history.update(running=record.running, epoch_losses=record.epoch_losses,
+                       steps_per_epoch=math.ceil(len(x_tr) / pair.batch_size))
     return score(pair, model, x_va, y_va), seconds, steps
 
 
@@ -259,8 +298,10 @@ def run_pair(name: str, seeds: Sequence[int] = (0, 1, 2), grid: Sequence[float] 
     data = pair.data()
     rows, curves = [], {}
     for seed in seeds:
+        histories = {}
         for rate in grid:
-            value, seconds, steps = train(pair, data, rate, seed)
+            histories[f"{rate:.6g}"] = history = {}
+            value, seconds, steps = train(pair, data, rate, seed, history)
             rows.append(dict(pair=name, seed=seed, kind="grid", rule="", learning_rate=rate,
                              score=value, seconds=seconds, steps=steps))
         lu.set_seed(seed, keras=True)
@@ -271,9 +312,16 @@ def run_pair(name: str, seeds: Sequence[int] = (0, 1, 2), grid: Sequence[float] 
         rows.append(dict(pair=name, seed=seed, kind="range_test", rule=result.stop_reason,
                          learning_rate=float(result.learning_rates[-1]), score="",
                          seconds=seconds, steps=len(result.losses)))
+        # a sweep three times as long, recorded for study only (no suggestion trained from it)
+        lu.set_seed(seed, keras=True)
+        long = find_lr(pair.build(1e-3), (data[0], data[1]), batch_size=pair.batch_size, num_steps=300)
         curves[str(seed)] = dict(rates=[float(r) for r in result.learning_rates],
                                  losses=[float(v) for v in result.losses],
-                                 stop_reason=result.stop_reason)
+                                 stop_reason=result.stop_reason,
+                                 long_rates=[float(r) for r in long.learning_rates],
+                                 long_losses=[float(v) for v in long.losses],
+                                 long_stop_reason=long.stop_reason,
+                                 grid_histories=histories)
         for rule in rules:
             rate = result.suggest(rule).learning_rate
             value, seconds, steps = train(pair, data, rate, seed)
@@ -313,6 +361,17 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _rounded(obj: Any) -> Any:
+    """Floats to 6 significant digits, in nested dicts and lists (a smaller JSON file)."""
+    if isinstance(obj, float):
+        return float(f"{obj:.6g}")
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v) for v in obj]
+    return obj
+
+
 def _write(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as fh:
@@ -342,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
             # written after every pair, so an interrupted run keeps what it measured
             _write(args.out / "lr_finder_suite_runs.csv", rows)
-            (args.out / "lr_finder_suite_curves.json").write_text(json.dumps(curves, indent=0))
+            (args.out / "lr_finder_suite_curves.json").write_text(json.dumps(_rounded(curves), separators=(",", ":")))
     summary = summarize(rows)
     _write(args.out / "lr_finder_suite.csv", summary)
     for row in summary:
