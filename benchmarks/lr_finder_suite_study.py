@@ -115,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                 long = curve(stored, long=True)
                 got["valley, 300-step sweep"] = at(long.suggest("valley", skip_start=30).learning_rate)
                 got["minimum/10, 300-step sweep"] = at(long.suggest("minimum", skip_start=30).learning_rate)
+                long_valley = long.suggest("valley", skip_start=30).learning_rate
+                budget = int(BUDGET * sum(g[2] for g in grid)) - len(long.losses)
+                if budget > 0:
+                    got["sh: valley, x3, x10 of a 300-step sweep"] = two_stage(
+                        [snap(long_valley), snap(long_valley * 10 ** 0.5), snap(long_valley * 10)])
             for rule, value in got.items():
                 shares.setdefault((rule, pair), []).append(value / best)
     rules = list(dict.fromkeys(rule for rule, _ in shares))
