@@ -558,3 +558,35 @@ def test_momentum_scheduler_needs_sgd_momentum_buffers(keras):
                   callbacks=[MomentumScheduler(one_cycle_momentum(4))])
     with pytest.raises(ValueError, match="attribute must be None, 'momentum' or 'beta_1'"):
         MomentumScheduler(constant(0.9), attribute="beta1")
+
+
+# Our schedule factories and the Keras classes they reproduce: their shared arguments must have the
+# same defaults as the bare Keras constructors (a drift on either side fails here).
+KERAS_SCHEDULES = {
+    "inverse_time_decay": "InverseTimeDecay",
+    "exponential_decay": "ExponentialDecay",
+    "polynomial_decay": "PolynomialDecay",
+    "piecewise_constant": "PiecewiseConstantDecay",
+    "cosine_decay": "CosineDecay",
+    "cosine_decay_restarts": "CosineDecayRestarts",
+}
+
+
+@pytest.mark.parametrize("name", list(KERAS_SCHEDULES))
+def test_schedule_defaults_match_bare_keras(name):
+    import inspect
+
+    import keras
+
+    import lrutils.schedules as schedules
+
+    ours = inspect.signature(getattr(schedules, name)).parameters
+    theirs = inspect.signature(getattr(keras.optimizers.schedules, KERAS_SCHEDULES[name])).parameters
+    shared = [arg for arg in ours if arg in theirs and arg != "name"]
+    assert shared, f"{name} shares no argument with keras.optimizers.schedules.{KERAS_SCHEDULES[name]}"
+    for arg in shared:
+        mine, keras_default = ours[arg].default, theirs[arg].default
+        # an argument Keras requires must be required here too, and the other way round
+        assert (mine is inspect.Parameter.empty) == (keras_default is inspect.Parameter.empty), (name, arg)
+        if mine is not inspect.Parameter.empty:
+            assert mine == keras_default, (name, arg, mine, keras_default)
