@@ -99,19 +99,32 @@ def run_numpy(name: str, kwargs: dict, problem: Problem, steps: int, dtype: str)
     return trajectory, grads_seq
 
 
-def run_keras(name: str, kwargs: dict, problem: Problem, grads_seq: list, dtype: str):
+def run_keras(name: str, kwargs: dict, problem: Problem, grads_seq: list, dtype: str, *,
+              bare: bool = False):
     """Apply ``grads_seq`` with the Keras optimizer; return the parameters after each step.
 
     ``keras_equivalent(..., dtype=dtype)`` builds the optimizer so that it computes in
     ``dtype`` throughout (see its docstring: in float64, a float32 learning-rate variable or
     hyper-parameters rounded through float32 would cost 1e-8 relative precision); this
     is checked below. Each step runs in a ``tf.function``, as in ``model.fit``.
+
+    With ``bare=True`` the optimizer is instead the bare Keras constructor, given only the
+    arguments that define the name (SGD with ``momentum=0.9`` for ``"momentum"``) and
+    ``kwargs``: nothing of lrutils' defaults reaches it (float32 only).
     """
     import keras
     import tensorflow as tf
 
     variables = [keras.Variable(w.astype(dtype), dtype=dtype) for w in problem.w0]
-    opt = keras_equivalent(name, dtype=dtype, **_resolve(kwargs, "keras", dtype))
+    if bare:
+        from lrutils.optimizers import _KERAS_CLASSES
+
+        if dtype != "float32":
+            raise ValueError("a bare Keras optimizer computes in float32")
+        class_name, defining = _KERAS_CLASSES[name]
+        opt = getattr(keras.optimizers, class_name)(**defining, **_resolve(kwargs, "keras", dtype))
+    else:
+        opt = keras_equivalent(name, dtype=dtype, **_resolve(kwargs, "keras", dtype))
     opt.build(variables)
     dtypes = {v.dtype for v in opt.variables if "iteration" not in v.name}
     if isinstance(opt._learning_rate, keras.Variable):

@@ -123,6 +123,18 @@ def test_matches_keras(case, dtype, problem, keras_module):
     assert error <= tolerance, f"{name} {kwargs}: max relative error {error:.2e}"
 
 
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_defaults_match_a_bare_keras_optimizer(name, problem, keras_module):
+    """Our optimizer with every default against the bare Keras constructor: no default of ours
+    reaches the Keras side, so a default that differs from Keras's makes the paths differ."""
+    ours, grads = run_numpy(name, {}, problem, STEPS, "float32")
+    theirs = run_keras(name, {}, problem, grads, "float32", bare=True)
+    moved = max(np.max(np.abs(p - w)) for p, w in zip(theirs[-1], problem.w0))
+    assert moved > 1e-4
+    error = max_relative_error(ours, theirs)
+    assert error <= TOLERANCE["float32"], f"{name} at its defaults: max relative error {error:.2e}"
+
+
 def _nadam_reference(grads_seq, w0, decay_in_step, decay_in_product, lr, beta_1, beta_2, eps, wd):
     """Nadam written out step by step as in keras/src/optimizers/nadam.py, with the two
     places where the constant 0.96 enters kept separate."""
