@@ -57,6 +57,9 @@ import numpy as np  # noqa: E402
 import lrutils as lu  # noqa: E402
 from lrutils.lr_finder import SUGGESTION_RULES, find_lr  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lr_finder_vs_grid import _write  # noqa: E402  (one CSV writer for both benchmarks)
+
 #: The grid: 11 rates, half a decade apart, from 1e-5 to 1.
 GRID = tuple(float(10.0 ** e) for e in np.arange(-5.0, 0.01, 0.5))
 RESULTS = ROOT / "benchmarks" / "results"
@@ -370,15 +373,6 @@ def _rounded(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_rounded(v) for v in obj]
     return obj
-
-
-def _write(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 def main(argv: list[str] | None = None) -> int:

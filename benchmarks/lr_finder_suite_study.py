@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lrutils.lr_finder import LRFinderResult, smooth_losses  # noqa: E402
+from lrutils.lr_finder import LRFinderResult, batch_losses_from_running_mean, smooth_losses  # noqa: E402
 
 BUDGET = 0.10  # share of the grid's steps for the range test and any trials
 
@@ -44,12 +44,12 @@ def curve(stored: dict, long: bool = False) -> LRFinderResult:
 
 
 def batch_losses(history: dict, steps: int) -> np.ndarray:
-    """Per-batch training losses of the first ``steps`` batches, from Keras's running means."""
-    running, per_epoch, out = history["running"], history["steps_per_epoch"], []
-    for start in range(0, len(running), per_epoch):
-        means = np.array(running[start:start + per_epoch])
-        out.extend(np.diff(np.concatenate([[0.0], np.arange(1, len(means) + 1) * means])))
-    return np.array(out[:steps])
+    """Per-batch training losses of the first ``steps`` batches, from Keras's running means
+    (which restart every epoch)."""
+    running, per_epoch = history["running"], history["steps_per_epoch"]
+    epochs = [batch_losses_from_running_mean(running[start:start + per_epoch])
+              for start in range(0, len(running), per_epoch)]
+    return np.concatenate(epochs)[:steps] if epochs else np.array([])
 
 
 def trial_loss(history: dict, steps: int) -> float:

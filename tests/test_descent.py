@@ -1,6 +1,5 @@
 """Tests for lrutils.descent: gradient descent, optax-style runs, mini-batch GD, rates."""
 
-import re
 import math
 import warnings
 
@@ -17,6 +16,7 @@ from lrutils.descent import (
     regression_objective,
 )
 from lrutils.functions import get_function, parabola, quadratic
+from _messages import names_argument
 
 # Quadratics used for the step-size theory: (condition_number, scale, rotation, dim)
 QUADRATICS = [
@@ -188,7 +188,7 @@ def test_converged_at():
     assert path.converged_at(1e-3, target=obj, on="x") == 12
     assert path.converged_at(0.5, target=9.0) == 0
     assert path.converged_at(1e-30) is None
-    with pytest.raises(ValueError, match=_names_argument("on")):
+    with pytest.raises(ValueError, match=names_argument("on")):
         path.converged_at(1e-3, on="grad")
 
 
@@ -287,16 +287,6 @@ _Q = quadratic()
 _DATA = make_linear_regression(n=20)
 
 
-def _names_argument(match: str) -> str:
-    """A bare argument name must appear as the argument, not as any word (a short name such as
-    ``a`` or ``on`` would match nearly any message): ``name=value``, a message that starts with
-    ``name must``, ``can``, ``has`` or ``is``, or Python's own ``'name'``."""
-    if not re.fullmatch(r"\w+", match):
-        return match
-    name = re.escape(match)
-    return rf"\b{name}=|^{name} (must|can|has|is)\b|'{name}'"
-
-
 @pytest.mark.parametrize(
     "call, exc, match",
     [
@@ -324,5 +314,5 @@ def _names_argument(match: str) -> str:
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, exc, match):
-    with pytest.raises(exc, match=_names_argument(match)):
+    with pytest.raises(exc, match=names_argument(match)):
         call()

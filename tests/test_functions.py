@@ -1,12 +1,12 @@
 """Tests for lrutils.functions: derivatives against finite differences, stationary points."""
 
-import re
 import math
 
 import numpy as np
 import pytest
 
 from lrutils.functions import FUNCTIONS, Objective, get_function, quadratic
+from _messages import names_argument
 
 # One table: every registry entry, plus non-default constructor arguments.
 CASES = [
@@ -210,7 +210,7 @@ def test_grid_shapes():
     assert X[0, 0] == -5.0 and Y[-1, 0] == 5.0
     W, Z1 = get_function("parabola").grid(n=11)
     np.testing.assert_allclose(Z1, W**2)
-    with pytest.raises(ValueError, match=_names_argument("dim")):
+    with pytest.raises(ValueError, match=names_argument("dim")):
         quadratic(dim=3).grid()
 
 
@@ -224,16 +224,6 @@ def test_params_record_constructor_arguments():
 # --------------------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------------------
-def _names_argument(match: str) -> str:
-    """A bare argument name must appear as the argument, not as any word (a short name such as
-    ``a`` or ``on`` would match nearly any message): ``name=value``, a message that starts with
-    ``name must``, ``can``, ``has`` or ``is``, or Python's own ``'name'``."""
-    if not re.fullmatch(r"\w+", match):
-        return match
-    name = re.escape(match)
-    return rf"\b{name}=|^{name} (must|can|has|is)\b|'{name}'"
-
-
 @pytest.mark.parametrize(
     "call, exc, match",
     [
@@ -257,5 +247,5 @@ def _names_argument(match: str) -> str:
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, exc, match):
-    with pytest.raises(exc, match=_names_argument(match)):
+    with pytest.raises(exc, match=names_argument(match)):
         call()

@@ -14,6 +14,7 @@ settings folder), opens two notebooks in headless Chromium and checks, on the re
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -63,7 +64,7 @@ def lab(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**__import__("os").environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("lab-workspaces"))}
     log = open(settings / "lab.log", "w")
     server = subprocess.Popen(

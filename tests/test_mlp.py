@@ -8,7 +8,6 @@ linear classifier on two circles).
 
 from __future__ import annotations
 
-import re
 import contextlib
 import math
 from functools import partial
@@ -23,6 +22,7 @@ from lrutils.gradcheck import (
     numerical_gradient,
     relative_error,
 )
+from _messages import names_argument
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 # (n_in, n_hidden, n_out, n): a few shapes, including a batch smaller than the layers
@@ -439,16 +439,6 @@ def test_relu_gradients_scale_with_init_scale_to_the_depth(scale):
 # --------------------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------------------
-def _names_argument(match: str) -> str:
-    """A bare argument name must appear as the argument, not as any word (a short name such as
-    ``a`` or ``on`` would match nearly any message): ``name=value``, a message that starts with
-    ``name must``, ``can``, ``has`` or ``is``, or Python's own ``'name'``."""
-    if not re.fullmatch(r"\w+", match):
-        return match
-    name = re.escape(match)
-    return rf"\b{name}=|^{name} (must|can|has|is)\b|'{name}'"
-
-
 @pytest.mark.parametrize(
     "call, error, match",
     [
@@ -486,5 +476,5 @@ def _names_argument(match: str) -> str:
     ],
 )
 def test_bad_input_names_the_argument(call, error, match):
-    with pytest.raises(error, match=_names_argument(match)):
+    with pytest.raises(error, match=names_argument(match)):
         call()

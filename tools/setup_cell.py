@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from execute_notebooks import find_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CELL_ID = "lrbook-setup"
@@ -124,10 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="insert or refresh the setup cells")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(
-        p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
-        if ".ipynb_checkpoints" not in p.parts
-    )
+    paths = args.notebooks or find_notebooks()
     stale = 0
     for path in paths:
         if args.write:
