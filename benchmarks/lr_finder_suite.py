@@ -271,32 +271,57 @@ class _History(keras.callbacks.Callback):
         self.epoch_losses.append(float(logs["loss"]))
 
 
-def train(pair: Pair, data: tuple, learning_rate: float, seed: int,
-          history: dict | None = None) -> tuple[float, float, int]:
-    """Score after ``pair.epochs`` from the seed's initial weights, seconds, steps.
+class _Validation(keras.callbacks.Callback):
+    """The validation score after every epoch (what early stopping would choose from)."""
 
-    With ``history`` (a dict), the run's losses are stored in it: ``running`` (Keras's running
-    mean after each of the first :data:`HISTORY_STEPS` batches, restarting every epoch),
-    ``steps_per_epoch`` and ``epoch_losses``.
+    def __init__(self, pair: Pair, x_val: np.ndarray, y_val: np.ndarray):
+        super().__init__()
+        self.pair, self.x_val, self.y_val = pair, x_val, y_val
+        self.scores: list[float] = []
+        self.seconds = 0.0  # spent scoring, taken out of the training time
+
+    def on_epoch_end(self, epoch, logs=None):
+        start = time.perf_counter()
+        self.scores.append(score(self.pair, self.model, self.x_val, self.y_val))
+        self.seconds += time.perf_counter() - start
+
+
+def train(pair: Pair, data: tuple, learning_rate: float, seed: int,
+          history: dict | None = None) -> tuple[float, float, float, int]:
+    """Scores after ``pair.epochs`` from the seed's initial weights: (final, best epoch), seconds, steps.
+
+    ``final`` is the validation score after the last epoch; ``best`` the highest score after
+    any epoch, what early stopping with ``restore_best_weights`` keeps. ``seconds`` counts the
+    training only (the per-epoch scoring is timed apart). With ``history`` (a dict), the run's
+    losses are stored in it: ``running`` (Keras's running mean after each of the first
+    :data:`HISTORY_STEPS` batches, restarting every epoch), ``steps_per_epoch``,
+    ``epoch_losses`` and ``val_scores`` (per epoch).
     """
     x_tr, y_tr, x_va, y_va = data
     lu.set_seed(seed, keras=True)
     model = pair.build(learning_rate)
     record = _History(HISTORY_STEPS)
+    validation = _Validation(pair, x_va, y_va)
     start = time.perf_counter()
     model.fit(x_tr, y_tr, batch_size=pair.batch_size, epochs=pair.epochs, verbose=0,
-              callbacks=[record] if history is not None else None)
-    seconds = time.perf_counter() - start
+              callbacks=[record, validation])
+    seconds = time.perf_counter() - start - validation.seconds
+    final = score(pair, model, x_va, y_va)
     steps = pair.epochs * math.ceil(len(x_tr) / pair.batch_size)
     if history is not None:
         history.update(running=record.running, epoch_losses=record.epoch_losses,
-                       steps_per_epoch=math.ceil(len(x_tr) / pair.batch_size))
-    return score(pair, model, x_va, y_va), seconds, steps
+                       steps_per_epoch=math.ceil(len(x_tr) / pair.batch_size),
+                       val_scores=validation.scores)
+    return final, max(validation.scores), seconds, steps
 
 
-def run_pair(name: str, seeds: Sequence[int] = (0, 1, 2), grid: Sequence[float] = GRID,
-             rules: Sequence[str] = SUGGESTION_RULES) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Every run of one pair; returns (rows, curves) with curves[seed] = {"rates", "losses", ...}."""
+def run_grid(name: str, seeds: Sequence[int] = (0, 1, 2),
+             grid: Sequence[float] = GRID) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The grid runs of one pair, and for study the range-test curves (100 and 300 steps).
+
+    Returns (rows, curves) with curves[seed] = {"rates", "losses", "stop_reason",
+    "long_rates", "long_losses", "long_stop_reason", "grid_histories"}.
+    """
     pair = PAIRS[name]
     data = pair.data()
     rows, curves = [], {}
@@ -304,33 +329,46 @@ def run_pair(name: str, seeds: Sequence[int] = (0, 1, 2), grid: Sequence[float] 
         histories = {}
         for rate in grid:
             histories[f"{rate:.6g}"] = history = {}
-            value, seconds, steps = train(pair, data, rate, seed, history)
+            final, best, seconds, steps = train(pair, data, rate, seed, history)
             rows.append(dict(pair=name, seed=seed, kind="grid", rule="", learning_rate=rate,
-                             score=value, seconds=seconds, steps=steps))
+                             score=final, best_epoch_score=best, seconds=seconds, steps=steps))
+        sweeps = {}
+        for key, num_steps in (("", 100), ("long_", 300)):
+            lu.set_seed(seed, keras=True)
+            found = find_lr(pair.build(1e-3), (data[0], data[1]), batch_size=pair.batch_size,
+                            num_steps=num_steps, suggestion="valley")
+            sweeps.update({key + "rates": [float(r) for r in found.learning_rates],
+                           key + "losses": [float(v) for v in found.losses],
+                           key + "stop_reason": found.stop_reason})
+        curves[str(seed)] = dict(**sweeps, grid_histories=histories)
+    return rows, curves
+
+
+def run_finder(name: str, seeds: Sequence[int] = (0, 1, 2),
+               rules: Sequence[str] = ("default", *SUGGESTION_RULES)) -> list[dict[str, Any]]:
+    """The range test of one pair with :func:`find_lr`'s defaults, timed, and a training run
+    at each rule's suggestion ("default": the result's ``suggested_lr``, however it was made;
+    the others read off the same sweep)."""
+    pair = PAIRS[name]
+    data = pair.data()
+    rows = []
+    for seed in seeds:
         lu.set_seed(seed, keras=True)
         model = pair.build(1e-3)  # the test sets the rate itself
         start = time.perf_counter()
         result = find_lr(model, (data[0], data[1]), batch_size=pair.batch_size)
         seconds = time.perf_counter() - start
         rows.append(dict(pair=name, seed=seed, kind="range_test", rule=result.stop_reason,
-                         learning_rate=float(result.learning_rates[-1]), score="",
-                         seconds=seconds, steps=len(result.losses)))
-        # a sweep three times as long, recorded for study only (no suggestion trained from it)
-        lu.set_seed(seed, keras=True)
-        long = find_lr(pair.build(1e-3), (data[0], data[1]), batch_size=pair.batch_size, num_steps=300)
-        curves[str(seed)] = dict(rates=[float(r) for r in result.learning_rates],
-                                 losses=[float(v) for v in result.losses],
-                                 stop_reason=result.stop_reason,
-                                 long_rates=[float(r) for r in long.learning_rates],
-                                 long_losses=[float(v) for v in long.losses],
-                                 long_stop_reason=long.stop_reason,
-                                 grid_histories=histories)
+                         learning_rate=float(result.learning_rates[-1]), score="", best_epoch_score="",
+                         seconds=seconds, steps=result.total_steps))
         for rule in rules:
-            rate = result.suggest(rule).learning_rate
-            value, seconds, steps = train(pair, data, rate, seed)
-            rows.append(dict(pair=name, seed=seed, kind="suggestion", rule=rule, learning_rate=rate,
-                             score=value, seconds=seconds, steps=steps))
-    return rows, curves
+            rate = result.suggested_lr if rule == "default" else result.suggest(rule).learning_rate
+            final, best, seconds, steps = train(pair, data, rate, seed)
+            rows.append(dict(pair=name, seed=seed, kind="suggestion",
+                             rule=rule,
+                             learning_rate=rate, score=final, best_epoch_score=best,
+                             seconds=seconds, steps=steps))
+    return rows
 
 
 def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -340,27 +378,31 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         mine = [r for r in rows if r["pair"] == name]
         grid = [r for r in mine if r["kind"] == "grid"]
         rates = sorted({float(r["learning_rate"]) for r in grid})
-        mean_score = {lr: float(np.mean([float(r["score"]) for r in grid if float(r["learning_rate"]) == lr]))
-                      for lr in rates}
-        best_rate = max(rates, key=lambda lr: mean_score[lr])
         seeds = sorted({int(r["seed"]) for r in mine})
         tests = [r for r in mine if r["kind"] == "range_test"]
         grid_seconds = len(rates) * float(np.median([float(r["seconds"]) for r in grid]))
         grid_steps = sum(int(r["steps"]) for r in grid) / len(seeds)
         test_seconds = float(np.median([float(r["seconds"]) for r in tests]))
         test_steps = float(np.mean([int(r["steps"]) for r in tests]))
-        for rule in dict.fromkeys(r["rule"] for r in mine if r["kind"] == "suggestion"):
-            runs = [r for r in mine if r["kind"] == "suggestion" and r["rule"] == rule]
-            value = float(np.mean([float(r["score"]) for r in runs]))
-            lrs = [float(r["learning_rate"]) for r in runs]
-            out.append(dict(
-                pair=name, task=PAIRS[name].task if name in PAIRS else "", rule=rule, seeds=len(seeds),
-                suggested_lr=float(np.exp(np.mean(np.log(lrs)))),
-                suggested_lr_min=min(lrs), suggested_lr_max=max(lrs),
-                score=value, best_grid_lr=best_rate, best_grid_score=mean_score[best_rate],
-                score_share=value / mean_score[best_rate],
-                cost_steps=test_steps / grid_steps, cost_seconds=test_seconds / grid_seconds,
-            ))
+        row_of = {}
+        for column, prefix in (("best_epoch_score", ""), ("score", "final_")):
+            mean_score = {lr: float(np.mean([float(r[column]) for r in grid if float(r["learning_rate"]) == lr]))
+                          for lr in rates}
+            best_rate = max(rates, key=lambda lr: mean_score[lr])
+            for rule in dict.fromkeys(r["rule"] for r in mine if r["kind"] == "suggestion"):
+                runs = [r for r in mine if r["kind"] == "suggestion" and r["rule"] == rule]
+                value = float(np.mean([float(r[column]) for r in runs]))
+                lrs = [float(r["learning_rate"]) for r in runs]
+                row = row_of.setdefault(rule, dict(
+                    pair=name, task=PAIRS[name].task if name in PAIRS else "", rule=rule, seeds=len(seeds),
+                    suggested_lr=float(np.exp(np.mean(np.log(lrs)))),
+                    suggested_lr_min=min(lrs), suggested_lr_max=max(lrs)))
+                row.update({prefix + "score": value, prefix + "best_grid_lr": best_rate,
+                            prefix + "best_grid_score": mean_score[best_rate],
+                            prefix + "score_share": value / mean_score[best_rate]})
+        for row in row_of.values():
+            row.update(cost_steps=test_steps / grid_steps, cost_seconds=test_seconds / grid_seconds)
+            out.append(row)
     return out
 
 
@@ -380,33 +422,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--phase", choices=["all", "grid", "finder"], default="all",
+                        help="grid: the grid runs and the study curves only; finder: the range "
+                             "tests and suggestions only, keeping the stored grid runs")
     parser.add_argument("--from-runs", type=Path, default=None,
                         help="recompute the summary from this runs CSV instead of training")
     args = parser.parse_args(argv)
+    runs_csv, curves_json = args.out / "lr_finder_suite_runs.csv", args.out / "lr_finder_suite_curves.json"
     if args.from_runs:
         with args.from_runs.open() as fh:
             rows = list(csv.DictReader(fh))
     else:
         rows, curves = [], {}
+        if args.phase == "finder":  # keep what the grid phase stored
+            with runs_csv.open() as fh:
+                rows = [r for r in csv.DictReader(fh) if r["kind"] == "grid"]
+            curves = json.loads(curves_json.read_text())
         for name in args.pairs:
             start = time.perf_counter()
-            pair_rows, curves[name] = run_pair(name, seeds=args.seeds)
-            rows += pair_rows
+            if args.phase in ("all", "grid"):
+                rows = [r for r in rows if not (r["pair"] == name and r["kind"] == "grid")]
+                grid_rows, curves[name] = run_grid(name, seeds=args.seeds)
+                rows += grid_rows
+            if args.phase in ("all", "finder"):
+                rows = [r for r in rows if not (r["pair"] == name and r["kind"] != "grid")]
+                rows += run_finder(name, seeds=args.seeds)
             print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
             # written after every pair, so an interrupted run keeps what it measured
-            _write(args.out / "lr_finder_suite_runs.csv", rows)
-            (args.out / "lr_finder_suite_curves.json").write_text(json.dumps(_rounded(curves), separators=(",", ":")))
+            order = {name: i for i, name in enumerate(PAIRS)}
+            rows.sort(key=lambda r: (order[r["pair"]], int(r["seed"]), r["kind"] != "grid"))
+            _write(runs_csv, rows)
+            curves_json.write_text(json.dumps(_rounded(curves), separators=(",", ":")))
+        if args.phase == "grid":
+            return 0
     summary = summarize(rows)
     _write(args.out / "lr_finder_suite.csv", summary)
     for row in summary:
-        print(f"{row['pair']:22s} {row['rule']:9s} lr {row['suggested_lr']:.1e} "
+        print(f"{row['pair']:22s} {row['rule']:18s} lr {row['suggested_lr']:.1e} "
               f"score {row['score']:.3f} = {100 * row['score_share']:5.1f}% of best grid "
-              f"({row['best_grid_lr']:.0e}: {row['best_grid_score']:.3f}); cost "
+              f"({row['best_grid_lr']:.0e}: {row['best_grid_score']:.3f}; after the last epoch "
+              f"{100 * row['final_score_share']:5.1f}%); cost "
               f"{100 * row['cost_steps']:.1f}% steps, {100 * row['cost_seconds']:.1f}% time")
     for rule in dict.fromkeys(r["rule"] for r in summary):
-        shares = [r["score_share"] for r in summary if r["rule"] == rule]
-        print(f"{rule:9s}: mean share {100 * np.mean(shares):.1f}%, worst {100 * min(shares):.1f}% "
-              f"over {len(shares)} pairs")
+        mine = [r for r in summary if r["rule"] == rule]
+        for key, label in (("score_share", "best epoch"), ("final_score_share", "last epoch")):
+            shares = [r[key] for r in mine]
+            print(f"{rule:9s} ({label}): mean share {100 * np.mean(shares):.1f}%, worst "
+                  f"{100 * min(shares):.1f}% over {len(shares)} pairs")
+        print(f"{rule:9s} cost: at most {100 * max(r['cost_steps'] for r in mine):.1f}% of the grid's steps, "
+              f"{100 * max(r['cost_seconds'] for r in mine):.1f}% of its time")
     return 0
 
 

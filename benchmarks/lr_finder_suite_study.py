@@ -31,7 +31,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lrutils.lr_finder import LRFinderResult, batch_losses_from_running_mean, smooth_losses  # noqa: E402
+from lrutils.lr_finder import (  # noqa: E402
+    DEFAULT_TRIAL_STEPS,
+    LRFinderResult,
+    batch_losses_from_running_mean,
+    smooth_losses,
+    trial_candidates,
+    trial_score,
+)
 
 BUDGET = 0.10  # share of the grid's steps for the range test and any trials
 
@@ -61,6 +68,8 @@ def trial_loss(history: dict, steps: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--score", choices=["best_epoch_score", "score"], default="best_epoch_score",
+                        help="the validation score at the best epoch (early stopping) or after the last")
     args = parser.parse_args(argv)
     with (args.results / "lr_finder_suite_runs.csv").open() as fh:
         rows = list(csv.DictReader(fh))
@@ -69,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     shares: dict[tuple[str, str], list[float]] = {}
     for pair in pairs:
         seeds = sorted(int(s) for s in curves[pair])
-        grids = {s: sorted((float(r["learning_rate"]), float(r["score"]), int(r["steps"])) for r in rows
+        column = args.score if args.score in rows[0] else "score"
+        grids = {s: sorted((float(r["learning_rate"]), float(r[column]), int(r["steps"])) for r in rows
                            if r["pair"] == pair and r["kind"] == "grid" and int(r["seed"]) == s) for s in seeds}
         best = max(np.mean([[g[1] for g in grids[s]] for s in seeds], axis=0))
         for s in seeds:
@@ -96,9 +106,16 @@ def main(argv: list[str] | None = None) -> int:
                 steps = max(1, budget // len(candidates))
                 return score[min(candidates, key=lambda r: trial_loss(history(r), steps))]
 
+            def trials(candidates: np.ndarray, steps: int = DEFAULT_TRIAL_STEPS) -> float:
+                # lrutils' default, its candidates snapped to the grid
+                snapped = sorted({snap(c) for c in candidates})
+                return score[min(snapped, key=lambda r: trial_score(batch_losses(history(r), steps))
+                                 if len(batch_losses(history(r), steps)) == steps else math.inf)]
+
             valley = res.suggest("valley").learning_rate
             bottom = res.suggest("minimum").learning_rate * 10
             got = {
+                "trials (lrutils' default), snapped to the grid": trials(trial_candidates(res)[1]),
                 "valley": at(valley),
                 "steepest": at(res.suggest("steepest").learning_rate),
                 "minimum/10": at(bottom / 10),

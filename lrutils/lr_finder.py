@@ -62,8 +62,15 @@ __all__ = [
     "sweep_learning_rates",
     "smooth_losses",
     "batch_losses_from_running_mean",
+    "SUGGESTION_METHODS",
+    "DEFAULT_TRIAL_STEPS",
     "Suggestion",
     "suggest_lr",
+    "FLAT_DROP",
+    "loss_drop",
+    "trial_candidates",
+    "trial_score",
+    "Trials",
     "LRFinderResult",
     "LRFinder",
     "find_lr",
@@ -71,8 +78,13 @@ __all__ = [
 
 #: Ways of sweeping the rate from ``start_lr`` to ``end_lr``.
 SWEEP_MODES = ("exponential", "linear")
-#: Suggestion rules, the default first.
+#: Rules that read a rate off the curve alone (fastai's), valley first.
 SUGGESTION_RULES = ("valley", "steepest", "minimum")
+#: How :func:`find_lr` makes its suggestion: short trials of candidate rates read off the
+#: curve (the default, see :func:`trial_candidates`), or one of the curve rules alone.
+SUGGESTION_METHODS = ("trials", *SUGGESTION_RULES)
+#: Steps of each trial run of the default suggestion.
+DEFAULT_TRIAL_STEPS = 50
 #: Why a sweep ended: all ``num_steps`` steps ran; the smoothed loss exceeded ``stop_factor``
 #: times its best; a loss was NaN or infinite; the data (or ``fit``'s epochs) ran out first.
 STOP_REASONS = ("completed", "diverged", "non_finite", "data_exhausted")
@@ -127,6 +139,8 @@ def _check_stop_factor(stop_factor: Any) -> float:
 
 
 def _check_rule(rule: Any) -> str:
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a string, one of {SUGGESTION_RULES}, got rule={rule!r}")
     if rule not in SUGGESTION_RULES:
         raise ValueError(f"rule must be one of {SUGGESTION_RULES}, got rule={rule!r}")
     return rule
@@ -343,6 +357,117 @@ def suggest_lr(learning_rates: Sequence[float] | np.ndarray, losses: Sequence[fl
 
 
 # --------------------------------------------------------------------------------------
+# The default suggestion: short trials of candidate rates read off the curve
+# --------------------------------------------------------------------------------------
+#: A sweep whose loss never falls this share below where it started has not shown where
+#: training starts (see :func:`trial_candidates`).
+FLAT_DROP = 0.1
+
+
+def loss_drop(losses: Sequence[float] | np.ndarray, start: int = 10, width: int = 5) -> float:
+    """How far the loss of a sweep fell: ``1 - lowest / first``, as a share of ``first``.
+
+    ``first`` is the median of the first ``start`` batch losses (at least one); ``lowest``
+    the lowest median of ``width`` consecutive losses (a running median, so one lucky
+    batch does not count as a fall). Raw losses, not the smoothed ones: the moving
+    average lags by tens of steps and hides a fall near the end of the sweep. Non-finite
+    losses end the curve; a curve too short for one window has not fallen (0).
+    """
+    values = _vector("losses", losses)
+    finite = np.isfinite(values)
+    if not finite.all():
+        values = values[: int(np.argmin(finite))]
+    start = max(int(start), 1)
+    if values.size < start + width:
+        return 0.0
+    first = float(np.median(values[:start]))
+    windows = np.lib.stride_tricks.sliding_window_view(values, width)
+    lowest = float(np.median(windows, axis=1).min())
+    return (first - lowest) / max(abs(first), np.finfo(float).tiny)
+
+
+def trial_candidates(result: LRFinderResult, *, skip_start: int | None = None,
+                     skip_end: int = 5) -> tuple[Suggestion, np.ndarray]:
+    r"""The rates the default suggestion tries, and the curve suggestion they are built on.
+
+    The valley rate :math:`v` of the curve (:meth:`LRFinderResult.suggest`) and the two
+    half-decades above it, :math:`v\sqrt{10}` and :math:`10v`: a range test's curve lags
+    behind the rate (the smoothing, and momentum or Adam's moments, carry the loss of
+    earlier, smaller rates), so the valley reads low as often as not, and the trials let
+    the data say how far up to go. If the sweep's loss never fell by :data:`FLAT_DROP`
+    (:func:`loss_drop` below it), the sweep was too short for the model to start learning
+    and the valley is noise; the candidates are then the three half-decades from a
+    hundredth of the last rate the rules read up to a tenth of it, where such a model
+    usually trains (a slow starter, such as a convolutional network under SGD, needs more
+    steps at a useful rate than the sweep gives it).
+
+    Returns
+    -------
+    (Suggestion, numpy.ndarray)
+        The valley suggestion, and the candidates in increasing order.
+    """
+    valley = result.suggest("valley", skip_start=skip_start, skip_end=skip_end)
+    start, stop = result._window(skip_start, skip_end)
+    if loss_drop(result.losses, start=start) < FLAT_DROP:
+        top = float(result.learning_rates[stop - 1])
+        candidates = top * 10.0 ** np.array([-2.0, -1.5, -1.0])
+    else:
+        candidates = valley.learning_rate * 10.0 ** np.array([0.0, 0.5, 1.0])
+    return valley, candidates
+
+
+def trial_score(losses: Sequence[float] | np.ndarray) -> float:
+    """How a trial run is judged: the mean batch loss over its second half (``inf`` if any
+    loss is not finite); lower is better. The first half is left out: every trial starts
+    from the same weights, and what counts is where each rate has got to, not the start."""
+    values = np.asarray(losses, dtype=np.float64)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        return math.inf
+    return float(values[values.size // 2:].mean())
+
+
+class Trials(NamedTuple):
+    """The trial runs behind the default suggestion of :func:`find_lr`.
+
+    Each candidate rate trained the model for ``steps`` batches from the state the range
+    test started from (which was put back after each), and the candidate with the lowest
+    :func:`trial_score` was kept.
+
+    Attributes
+    ----------
+    source : Suggestion
+        The curve suggestion the candidates were built on (:func:`trial_candidates`).
+    learning_rates : numpy.ndarray
+        The candidates, increasing.
+    losses : tuple of numpy.ndarray
+        Each trial's batch losses (shorter than ``steps`` where it diverged).
+    scores : numpy.ndarray
+        :func:`trial_score` of each trial (``inf`` for one that diverged or stopped early).
+    steps : int
+        The planned length of each trial.
+    chosen : int
+        Index of the kept candidate.
+    """
+
+    source: Suggestion
+    learning_rates: np.ndarray
+    losses: tuple
+    scores: np.ndarray
+    steps: int
+    chosen: int
+
+    @property
+    def learning_rate(self) -> float:
+        """The kept rate."""
+        return float(self.learning_rates[self.chosen])
+
+    @property
+    def total_steps(self) -> int:
+        """Batches the trials trained on, together."""
+        return int(sum(len(losses) for losses in self.losses))
+
+
+# --------------------------------------------------------------------------------------
 # The result
 # --------------------------------------------------------------------------------------
 class LRFinderResult(NamedTuple):
@@ -369,6 +494,12 @@ class LRFinderResult(NamedTuple):
         The settings of the run.
     mode : str
         ``"exponential"`` or ``"linear"``.
+    method : str
+        How :attr:`suggested_lr` is made, one of :data:`SUGGESTION_METHODS`: ``"trials"``
+        (what :func:`find_lr` does by default) or a curve rule.
+    trials : Trials or None
+        The trial runs behind a ``"trials"`` suggestion (``None`` otherwise, or when the
+        curve was too short to build candidates from).
     """
 
     learning_rates: np.ndarray
@@ -380,14 +511,22 @@ class LRFinderResult(NamedTuple):
     smoothing: float
     stop_factor: float
     mode: str
+    method: str = "valley"
+    trials: Trials | None = None
 
     def __repr__(self) -> str:
         n = len(self.losses)
         span = f"{self.learning_rates[0]:.1e} to {self.learning_rates[-1]:.1e}" if n else "no step"
+        trials = f", {len(self.trials.scores)} trials of {self.trials.steps} steps" if self.trials else ""
         return (
-            f"LRFinderResult({n} of {self.num_steps} steps, rates {span}, "
-            f"stop_reason={self.stop_reason!r})"
+            f"LRFinderResult({n} of {self.num_steps} steps{trials}, rates {span}, "
+            f"stop_reason={self.stop_reason!r}, method={self.method!r})"
         )
+
+    @property
+    def total_steps(self) -> int:
+        """Batches the test trained on: the sweep's and the trials'."""
+        return len(self.losses) + (self.trials.total_steps if self.trials is not None else 0)
 
     def with_smoothing(self, smoothing: float) -> LRFinderResult:
         """The same run with its raw losses smoothed again with another ``smoothing``.
@@ -449,16 +588,41 @@ class LRFinderResult(NamedTuple):
 
     @property
     def suggested_lr(self) -> float:
-        """The default suggestion: the ``"valley"`` rate."""
-        return self.suggest("valley").learning_rate
+        """The suggestion made as :attr:`method` says: the kept trial rate for ``"trials"``,
+        otherwise that curve rule's rate.
+
+        Raises
+        ------
+        ValueError
+            If the curve is too short for a suggestion (see :meth:`suggest`).
+        """
+        if self.method == "trials":
+            if self.trials is None:
+                self.suggest("valley")  # raises: the curve was too short to build candidates
+                raise ValueError("this result has no trial runs: find_lr made none")
+            return self.trials.learning_rate
+        return self.suggest(self.method).learning_rate
+
+    def explain(self) -> str:
+        """One sentence on how :attr:`suggested_lr` was made."""
+        if self.method != "trials":
+            return f"the {self.method!r} rule read off the smoothed curve: {self.suggested_lr:.3g}"
+        if self.trials is None:
+            return "no suggestion: the curve was too short to build trial candidates from"
+        t = self.trials
+        tried = ", ".join(f"{lr:.3g} ({'diverged' if not math.isfinite(v) else f'{v:.4g}'})"
+                          for lr, v in zip(t.learning_rates, t.scores))
+        return (f"trained {len(t.scores)} candidates for {t.steps} steps each from the starting "
+                f"state (built on the valley rate {t.source.learning_rate:.3g}); mean loss over "
+                f"each trial's second half: {tried}; kept {t.learning_rate:.3g}")
 
     def plot(self, ax: Any = None, *, rules: Sequence[str] = SUGGESTION_RULES,
-             raw: bool = True) -> Any:
+             raw: bool = True, trials: bool = True) -> Any:
         """Loss against learning rate (log scale), with the suggestions marked.
 
         Draws the smoothed curve, the raw batch losses (``raw=True``) in a lighter line,
-        and for each rule in ``rules`` a dashed vertical line at its rate with a dot on the
-        smoothed curve. The vertical range follows the smoothed curve, so a last loss that
+        for each rule in ``rules`` a dashed vertical line at its rate with a dot on the
+        smoothed curve, and (``trials=True``) the rate the trials kept, dotted in black. The vertical range follows the smoothed curve, so a last loss that
         blew up does not flatten the rest. Returns the axes.
         """
         import matplotlib.pyplot as plt
@@ -480,6 +644,11 @@ class LRFinderResult(NamedTuple):
             ax.axvline(found.learning_rate, color=colors[rule], ls="--", lw=1)
             ax.plot([found.learning_rate], [y], "o", color=colors[rule],
                     label=f"{rule}: {found.learning_rate:.2g}")
+        if trials and self.trials is not None:
+            rate = self.trials.learning_rate
+            y = np.interp(np.log(rate), np.log(lrs), smoothed)
+            ax.axvline(rate, color="k", ls=":", lw=1.2)
+            ax.plot([rate], [y], "D", color="k", label=f"trials (default): {rate:.2g}")
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("training loss")
@@ -992,6 +1161,43 @@ def _fit_arguments(data: Any, batch_size: Any, num_steps: int, shuffle: bool,
     )
 
 
+class _Trial(LRFinder):
+    """A run at one constant rate from the model's current state, put back when it ends."""
+
+    def __init__(self, rate: float, num_steps: int, smoothing: float, stop_factor: float):
+        super().__init__(start_lr=rate, end_lr=2.0 * rate, num_steps=num_steps, mode="linear",
+                         smoothing=smoothing, stop_factor=stop_factor)
+        self.rates = np.full(self.num_steps, float(rate))
+
+
+def _run_trials(model: Any, data: Any, batch_size: Any, shuffle: bool, result: LRFinderResult,
+                steps: int) -> Trials | None:
+    """The second stage of the default suggestion (see :func:`find_lr`)."""
+    try:
+        source, candidates = trial_candidates(result)
+    except ValueError:  # too short a curve: suggested_lr will say so
+        return None
+    losses, scores = [], []
+    for rate in candidates:
+        trial = _Trial(float(rate), steps, result.smoothing, result.stop_factor)
+        fit_kwargs, _ = _fit_arguments(data, batch_size, steps, shuffle, need_sample=False)
+        try:
+            with warnings.catch_warnings():  # as for the sweep: a short trial is reported as such
+                warnings.filterwarnings("ignore", message=".*ran out of data.*")
+                model.fit(**fit_kwargs, callbacks=[trial], verbose=0)
+        finally:
+            trial.restore()
+        run = trial.result
+        losses.append(run.losses if run is not None else np.array([]))
+        # a trial that stopped early (it diverged, or the data ran out) is not comparable
+        completed = run is not None and run.stop_reason == "completed"
+        scores.append(trial_score(run.losses) if completed else math.inf)
+    scores = np.array(scores)
+    chosen = int(np.argmin(scores)) if np.isfinite(scores).any() else 0
+    return Trials(source=source, learning_rates=np.asarray(candidates, dtype=np.float64),
+                  losses=tuple(losses), scores=scores, steps=steps, chosen=chosen)
+
+
 def find_lr(
     model: keras.Model,
     data: Any,
@@ -1005,6 +1211,8 @@ def find_lr(
     batch_size: int | None = None,
     shuffle: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] | None = None,
+    suggestion: str = "trials",
+    trial_steps: int = DEFAULT_TRIAL_STEPS,
 ) -> LRFinderResult:
     r"""Run an LR range test on a compiled model and return the curve; the model is left as it was.
 
@@ -1015,6 +1223,17 @@ def find_lr(
     included). An unbuilt model is built first (by calling it on one batch) and an
     optimizer that has not made a step yet is built as ``fit`` would build it; that is the
     state left behind.
+
+    Then, by default (``suggestion="trials"``), it makes its suggestion in a second stage:
+    three candidate rates read off the curve (:func:`trial_candidates`: the valley rate and
+    the two half-decades above it) each train the model for ``trial_steps`` batches from
+    the same starting state, which is put back after each, and the candidate with the
+    lowest mean loss over the second half of its trial is kept (:attr:`LRFinderResult.trials`
+    records them). With the defaults the whole test costs at most 250 batches.
+    ``suggestion="valley"`` (or ``"steepest"``, ``"minimum"``) skips the trials and
+    suggests fastai's rule of that name, as ``fastai``'s ``lr_find`` does. A generator can
+    be read only once, so with one the trials are skipped and the valley rule is used,
+    with a warning.
 
     Parameters
     ----------
@@ -1037,8 +1256,14 @@ def find_lr(
     shuffle : bool
         Shuffle arrays each epoch (as ``fit``).
     callbacks : list of keras.callbacks.Callback, optional
-        More callbacks for the ``fit`` that runs the test (after the finder, so they see the
-        rate it set).
+        More callbacks for the ``fit`` that runs the sweep (after the finder, so they see
+        the rate it set); the trials run without them.
+    suggestion : {"trials", "valley", "steepest", "minimum"}
+        How :attr:`LRFinderResult.suggested_lr` is made (see above); every curve rule
+        stays available from :meth:`LRFinderResult.suggest` whatever this is.
+    trial_steps : int
+        Batches per trial, at least ``MIN_STEPS`` (10). Longer trials judge more
+        reliably and cost more: the book's benchmark measures the default.
 
     Returns
     -------
@@ -1052,6 +1277,21 @@ def find_lr(
     """
     finder = LRFinder(start_lr=start_lr, end_lr=end_lr, num_steps=num_steps, mode=mode,
                       smoothing=smoothing, stop_factor=stop_factor)
+    if not isinstance(suggestion, str) or suggestion not in SUGGESTION_METHODS:
+        kind = ValueError if isinstance(suggestion, str) else TypeError
+        raise kind(f"suggestion must be one of {SUGGESTION_METHODS}, got suggestion={suggestion!r}")
+    if isinstance(trial_steps, bool) or not isinstance(trial_steps, numbers.Integral):
+        raise TypeError(f"trial_steps must be an integer, got trial_steps={trial_steps!r}")
+    if trial_steps < MIN_STEPS:
+        raise ValueError(f"trial_steps must be at least {MIN_STEPS}, got trial_steps={trial_steps!r}")
+    if suggestion == "trials" and isinstance(data, Iterator):
+        warnings.warn(
+            "a generator can be read only once, so no trial runs: the suggestion is the "
+            "valley rule's (pass arrays, a tf.data.Dataset or a PyDataset for the trials, or "
+            "suggestion='valley' to silence this)",
+            stacklevel=2,
+        )
+        suggestion = "valley"
     _check_model(model)
     if not isinstance(shuffle, bool):
         raise TypeError(f"shuffle must be True or False, got shuffle={shuffle!r}")
@@ -1070,15 +1310,20 @@ def find_lr(
             # Keras warns when a generator ends before the planned epochs: reported below instead.
             warnings.filterwarnings("ignore", message=".*ran out of data.*")
             model.fit(**fit_kwargs, callbacks=[finder, *extra], verbose=0)
+        finder.restore()
+        result = finder.result
+        if result is None:
+            raise ValueError("the data yielded no batch: nothing was recorded")
+        result = result._replace(method=suggestion)
+        if suggestion == "trials":
+            result = result._replace(trials=_run_trials(model, data, batch_size, shuffle, result,
+                                                        int(trial_steps)))
     finally:
         finder.restore()
         if had_history:
             model.history = history
         elif "history" in vars(model):
             del model.history
-    result = finder.result
-    if result is None:
-        raise ValueError("the data yielded no batch: nothing was recorded")
     if result.stop_reason == "data_exhausted":
         warnings.warn(
             f"the data ran out after {len(result.losses)} of {finder.num_steps} steps; the sweep "

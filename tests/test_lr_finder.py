@@ -10,6 +10,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -19,14 +20,18 @@ import tensorflow as tf
 import lrutils as lu
 from lrutils import lr_finder
 from lrutils.callbacks import LearningRateRecorder
+from _messages import names_argument
 from lrutils.lr_finder import (
     LRFinder,
     LRFinderResult,
     batch_losses_from_running_mean,
     find_lr,
+    loss_drop,
     smooth_losses,
     suggest_lr,
     sweep_learning_rates,
+    trial_candidates,
+    trial_score,
 )
 
 RNG = np.random.default_rng(0)
@@ -230,8 +235,8 @@ class _Raise(keras.callbacks.Callback):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
-@pytest.mark.parametrize("case", ["completed", "diverged", "exception", "interrupt"])
-def test_state_restored_bit_for_bit(case, optimizer, step_kind):
+@pytest.mark.parametrize("case", ["completed", "diverged", "exception", "interrupt", "exception in a trial"])
+def test_state_restored_bit_for_bit(case, optimizer, step_kind, monkeypatch):
     model = make_model(optimizer, 0.003, extra_layers=True)
     model.fit(X, Y, batch_size=BATCH, epochs=1, verbose=0)  # non-zero slots, iterations 8
     before = state(model)
@@ -245,9 +250,19 @@ def test_state_restored_bit_for_bit(case, optimizer, step_kind):
         result = find_lr(model, (X, Y), end_lr=1e8, **kwargs)
         assert result.stop_reason in ("diverged", "non_finite")
     else:
-        error = RuntimeError("boom") if case == "exception" else KeyboardInterrupt()
+        error = KeyboardInterrupt() if case == "interrupt" else RuntimeError("boom")
+        raiser = _Raise(error, at=12)
+        if case == "exception in a trial":  # 7 batches into the second trial
+            raiser.at = 7 + lr_finder.DEFAULT_TRIAL_STEPS
+            hook = lr_finder._Trial.on_train_batch_end
+
+            def on_train_batch_end(self, batch, logs=None):
+                hook(self, batch, logs)
+                raiser.on_train_batch_end(batch, logs)
+
+            monkeypatch.setattr(lr_finder._Trial, "on_train_batch_end", on_train_batch_end)
         with pytest.raises(type(error)):
-            find_lr(model, (X, Y), end_lr=1e-2, callbacks=[_Raise(error, at=12)], **kwargs)
+            find_lr(model, (X, Y), end_lr=1e-2, callbacks=[] if "trial" in case else [raiser], **kwargs)
     assert_same_state(before, state(model))
     assert float(model.optimizer.learning_rate) == pytest.approx(0.003)
     assert model.stop_training is False
@@ -308,8 +323,19 @@ def test_every_input_type(kind):
     model = make_model()
     before = state(model)
     data = INPUTS[kind]()
-    result = find_lr(model, data, end_lr=1e-2, num_steps=20, batch_size=BATCH if "arrays" in kind else None)
+    one_shot = kind in ("generator", "iterator")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # only a generator warns (no trials)
+        if one_shot:
+            warnings.filterwarnings("ignore", message="a generator can be read only once")
+        result = find_lr(model, data, end_lr=1e-2, num_steps=20, trial_steps=12,
+                         batch_size=BATCH if "arrays" in kind else None)
     assert len(result.losses) == 20  # 2.5 epochs of a finite input: it is repeated
+    if one_shot:
+        assert result.trials is None and result.method == "valley"
+    else:  # the trials re-read the data from its start
+        assert [len(v) for v in result.trials.losses] == [12, 12, 12]
+        assert np.all(np.isfinite(result.trials.scores))
     assert result.stop_reason == "completed"
     assert np.all(np.isfinite(result.losses))
     assert_restored(before, model)
@@ -320,7 +346,7 @@ def test_a_generator_that_runs_out_ends_the_test_with_a_warning():
     before = state(model)
     short = (b for _, b in zip(range(12), _generator()))
     with pytest.warns(UserWarning, match="ran out after 12 of 20"):
-        result = find_lr(model, short, end_lr=1e-2, num_steps=20)
+        result = find_lr(model, short, end_lr=1e-2, num_steps=20, suggestion="valley")
     assert result.stop_reason == "data_exhausted" and len(result.losses) == 12
     assert_restored(before, model)
 
@@ -605,3 +631,131 @@ def test_the_folded_step_under_xla(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
+# ------------------------------------------------------------------------------------
+# The default suggestion: short trials of candidate rates
+# ------------------------------------------------------------------------------------
+def test_loss_drop():
+    assert loss_drop(np.linspace(2.0, 1.0, 50), start=10) == pytest.approx(1 - 1.02 / 1.9, abs=0.01)
+    flat = 2.0 + 0.02 * RNG.standard_normal(100)
+    assert loss_drop(flat) < 0.05
+    lucky = flat.copy()
+    lucky[60] = 0.1  # one lucky batch is not a fall: the running median ignores it
+    assert loss_drop(lucky) < 0.05
+    blown = np.r_[np.linspace(2.0, 1.0, 30), np.nan, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert loss_drop(blown) == pytest.approx(loss_drop(np.linspace(2.0, 1.0, 30)))  # ends at the NaN
+    assert loss_drop([1.0, 0.5, 0.1]) == 0.0  # too short for a window
+
+
+def test_trial_candidates_are_the_valley_and_two_half_decades_above():
+    losses = np.r_[np.full(30, 2.0), np.linspace(2.0, 0.5, 50), np.linspace(0.5, 3.0, 20)]
+    result = _result(losses)
+    valley, candidates = trial_candidates(result)
+    assert valley == result.suggest("valley")
+    np.testing.assert_allclose(candidates, valley.learning_rate * np.array([1.0, 10 ** 0.5, 10.0]))
+
+
+def test_trial_candidates_of_a_flat_curve_are_below_the_last_rate_read():
+    losses = 2.3 + 0.01 * RNG.standard_normal(100)  # the model never started learning
+    result = _result(losses)
+    top = result.learning_rates[100 - 5 - 1]  # the last point the rules read (skip_end=5)
+    _, candidates = trial_candidates(result)
+    np.testing.assert_allclose(candidates, top * np.array([1e-2, 10 ** -1.5, 1e-1]))
+
+
+def test_trial_score_is_the_mean_of_the_second_half():
+    assert trial_score([4.0, 3.0, 2.0, 1.0]) == 1.5
+    assert trial_score([4.0, 3.0, 2.0]) == 2.5  # the middle batch counts in the second half
+    assert trial_score([1.0, np.nan, 0.5, 0.5]) == math.inf
+    assert trial_score([]) == math.inf
+
+
+def test_trials_are_the_default_and_leave_the_model_as_found(step_kind):
+    model = make_model("sgd", 0.003)
+    before = state(model)
+    result = find_lr(model, (X, Y), num_steps=40, batch_size=BATCH, trial_steps=12)
+    assert_restored(before, model)
+    assert result.method == "trials" and result.trials is not None
+    trials = result.trials
+    assert trials.steps == 12 and len(trials.learning_rates) == 3
+    assert trials.source == trial_candidates(result)[0]
+    np.testing.assert_allclose(trials.learning_rates, trial_candidates(result)[1])
+    for losses, score in zip(trials.losses, trials.scores, strict=True):
+        assert score == (trial_score(losses) if len(losses) == 12 else math.inf)
+    assert np.isfinite(trials.scores).any()
+    assert trials.chosen == int(np.argmin(trials.scores))
+    assert result.suggested_lr == trials.learning_rate
+    assert result.total_steps == len(result.losses) + sum(len(v) for v in trials.losses)
+    assert f"kept {trials.learning_rate:.3g}" in result.explain()
+    assert "3 trials of 12 steps" in repr(result) and "method='trials'" in repr(result)
+
+
+def test_each_trial_is_a_plain_run_from_the_starting_weights(step_kind):
+    """The trial losses equal those of an ordinary fit, at the candidate rate, of a twin model."""
+    result = find_lr(make_model("sgd", 0.003), (X, Y), num_steps=40, batch_size=BATCH,
+                     trial_steps=16, shuffle=False)
+    for rate, losses in zip(result.trials.learning_rates, result.trials.losses, strict=True):
+        twin = make_model("sgd", float(rate))
+        logs = _Logs()
+        twin.fit(X, Y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, callbacks=[logs])
+        expected = np.concatenate([batch_losses_from_running_mean(logs.losses[i:i + 8])
+                                   for i in (0, 8)])
+        np.testing.assert_allclose(losses, expected[:len(losses)], rtol=2e-4, atol=1e-6)
+
+
+def test_a_diverging_trial_is_never_kept(monkeypatch, step_kind):
+    monkeypatch.setattr(lr_finder, "trial_candidates",
+                        lambda result: (result.suggest("valley"), np.array([1e-2, 1e4, 1e8])))
+    model = make_model("sgd", 0.003, extra_layers=True)
+    before = state(model)
+    result = find_lr(model, (X, Y), num_steps=30, batch_size=BATCH, trial_steps=20)
+    assert_restored(before, model)
+    assert np.isfinite(result.trials.scores[0]) and np.all(np.isinf(result.trials.scores[1:]))
+    assert result.suggested_lr == pytest.approx(1e-2)
+    assert "diverged" in result.explain()
+
+
+@pytest.mark.parametrize("rule", ["valley", "steepest", "minimum"])
+def test_a_curve_rule_instead_of_trials(rule):
+    result = find_lr(make_model(), (X, Y), num_steps=40, batch_size=BATCH, suggestion=rule)
+    assert result.method == rule and result.trials is None
+    assert result.suggested_lr == result.suggest(rule).learning_rate
+    assert result.total_steps == len(result.losses)
+    assert rule in result.explain()
+
+
+def test_a_generator_gets_the_valley_rule_with_a_warning():
+    with pytest.warns(UserWarning, match="read only once"):
+        result = find_lr(make_model(), _generator(), end_lr=10.0, num_steps=40)
+    assert result.method == "valley" and result.trials is None
+
+
+def test_plot_marks_the_kept_trial():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = find_lr(make_model(), (X, Y), num_steps=40, batch_size=BATCH, trial_steps=10)
+    ax = result.plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"trials (default): {result.suggested_lr:.2g}" in labels
+    plt.close(ax.figure)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(suggestion="best"), ValueError, names_argument("suggestion")),
+    (dict(suggestion=None), TypeError, names_argument("suggestion")),
+    (dict(trial_steps=5), ValueError, names_argument("trial_steps")),
+    (dict(trial_steps=20.0), TypeError, names_argument("trial_steps")),
+    (dict(trial_steps=True), TypeError, names_argument("trial_steps")),
+])
+def test_bad_trial_options(kwargs, error, match):
+    model = make_model()
+    before = state(model)
+    with pytest.raises(error, match=match) as raised:
+        find_lr(model, (X, Y), **kwargs)
+    value = str(next(iter(kwargs.values())))
+    assert value in str(raised.value)
+    assert_same_state(before, state(model))
