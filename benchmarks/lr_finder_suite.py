@@ -1,38 +1,48 @@
 """The LR finder on problems it was not tuned on: a broad benchmark against a half-decade grid.
 
     python benchmarks/lr_finder_suite.py [--pairs NAME ...] [--seeds 0 1 2] [--out benchmarks/results]
+                                         [--phase all|grid|finder]
     python benchmarks/lr_finder_suite.py --from-runs benchmarks/results/lr_finder_suite_runs.csv
 
-Ten model/data pairs, all offline, chosen to differ from the chapter's MNIST examples in the
+Thirteen model/data pairs, all offline, chosen to differ from the chapter's MNIST examples in the
 ways that move a range test's curve: the task (classification scored by validation accuracy,
 regression scored by validation R^2), the model (dense, convolutional, recurrent), the optimizer
 (SGD with momentum, RMSprop, Adam, AdamW), the batch size (16 to 256) and the data (scikit-learn's
-small tabular sets, generated data, 8x8 digits, MNIST-5k).
+small tabular sets, generated data, 8x8 digits, MNIST-5k). Ten were used to choose
+:func:`~lrutils.lr_finder.find_lr`'s default suggestion (``lr_finder_suite_study.py``); three,
+marked ``held_out``, were defined before that choice and not looked at while making it.
 
 For every pair and seed:
 
 * **grid**: the model trained from the seed's initial weights at each of 11 rates, 1e-5 to 1
-  in half-decades, for the pair's epochs; the validation score after the last epoch is kept
+  in half-decades, for the pair's epochs; its validation score is taken after every epoch,
+  and two are kept: the best over the epochs (what early stopping with
+  ``restore_best_weights`` would keep, the headline score) and the one after the last epoch
   (a run that overflows scores 0 accuracy, or the R^2 of predicting the mean, 0);
-* **range test**: :func:`lrutils.lr_finder.find_lr` with its defaults on the same initial
-  weights and batch size; its whole curve (rates and raw batch losses) is stored, so that other
-  suggestion rules can be studied without running the test again;
-* **suggestions**: the model trained from the same initial weights at each rule's suggestion.
+* **range test**: :func:`~lrutils.lr_finder.find_lr` with its defaults on the same initial
+  weights and batch size, timed; its steps count the sweep and the trials;
+* **suggestions**: the model trained from the same initial weights, scored the same way, at
+  ``find_lr``'s default suggestion ("default") and at each of fastai's rules read off the same
+  sweep (valley, steepest, minimum).
+
+``--phase grid`` runs the grid (and stores the curves below) only; ``--phase finder`` runs the
+range tests and suggestions only, keeping the stored grid runs.
 
 Writes, under ``--out``:
 
 * ``lr_finder_suite_runs.csv``: one row per training run or range test;
-* ``lr_finder_suite_curves.json``: by pair and seed, the range test's rates and losses, those of
-  a sweep three times as long (300 steps, for study only), and the training losses of every grid
-  run (per batch for its first 400 steps, per epoch after): what a short trial run at each grid
-  rate would have seen;
+* ``lr_finder_suite_curves.json``: by pair and seed, the curve of a 100-step sweep (rates and
+  raw batch losses) and of a 300-step one, and the training losses of every grid run (per
+  batch for its first 400 steps, per epoch after) with its validation scores per epoch: what
+  a short trial run at each grid rate would have seen, for studying rules without training;
 * ``lr_finder_suite.csv``: per pair and rule, the best grid rate (highest mean score over the
   seeds) and score, the rule's rates (geometric mean, min, max over seeds), its mean score and
-  that score as a share of the best grid score, and the range test's cost as a share of the
-  grid's, in steps (exact) and seconds (median test against 11 median grid runs).
+  that score as a share of the best grid score, for the best-epoch score and (``final_``
+  columns) the last-epoch one, and the range test's cost as a share of the grid's, in steps
+  (exact) and seconds (median test against 11 median grid runs).
 
-The score share of a pair is computed on the mean over seeds, as the chapter does; the summary
-printed at the end gives, per rule, the mean and the worst share over the pairs.
+The score share of a pair is computed on the mean over seeds; the summary printed at the end
+gives, per rule, the mean and the worst share over the pairs.
 """
 
 from __future__ import annotations
@@ -57,8 +67,6 @@ import numpy as np  # noqa: E402
 import lrutils as lu  # noqa: E402
 from lrutils.lr_finder import SUGGESTION_RULES, find_lr  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lr_finder_vs_grid import _write  # noqa: E402  (one CSV writer for both benchmarks)
 
 #: The grid: 11 rates, half a decade apart, from 1e-5 to 1.
 GRID = tuple(float(10.0 ** e) for e in np.arange(-5.0, 0.01, 0.5))
@@ -132,6 +140,27 @@ def data_diabetes():
     return x_tr, t_tr, x_va, t_va
 
 
+def data_regression():
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=2000, n_features=20, n_informative=10, noise=10.0, random_state=0)
+    x_tr, y_tr, x_va, y_va = _split(x, y, stratify=False)
+    t_tr, t_va = _regression_targets(y_tr, y_va)
+    return x_tr, t_tr, x_va, t_va
+
+
+def data_circles():
+    from sklearn.datasets import make_circles
+
+    x, y = make_circles(n_samples=2000, noise=0.1, factor=0.5, random_state=0)
+    return _split(x, y.astype("int64"), stratify=True)
+
+
+def data_digits_flat():
+    d = lu.load_data("digits", flatten=True)
+    return d.x_train, d.y_train, d.x_val, d.y_val
+
+
 def data_digits_images():
     d = lu.load_data("digits")
     return d.x_train, d.y_train, d.x_val, d.y_val
@@ -196,6 +225,7 @@ class Pair:
     optimizer: str
     batch_size: int
     epochs: int
+    held_out: bool = False  # not looked at while the default suggestion was chosen
 
     def build(self, learning_rate: float) -> keras.Model:
         model = self.model()
@@ -228,6 +258,13 @@ PAIRS: dict[str, Pair] = {p.name: p for p in [
          lambda: mlp(784, [256], 10), "adamw", 128, 8),
     Pair("mnist5k-mlp-rmsprop", "classification", data_mnist5k_flat,
          lambda: mlp(784, [512], 10), "rmsprop", 32, 4),
+    # Held out: defined before the default suggestion was chosen, and not used to choose it.
+    Pair("digits-mlp-adam", "classification", data_digits_flat,
+         lambda: mlp(64, [64], 10), "adam", 32, 10, held_out=True),
+    Pair("regression-mlp-sgd", "regression", data_regression,
+         lambda: mlp(20, [64], 1), "sgd-momentum", 64, 20, held_out=True),
+    Pair("circles-mlp-adamw", "classification", data_circles,
+         lambda: mlp(2, [16, 16], 2, activation="tanh"), "adamw", 128, 30, held_out=True),
 ]}
 
 
@@ -394,7 +431,8 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 value = float(np.mean([float(r[column]) for r in runs]))
                 lrs = [float(r["learning_rate"]) for r in runs]
                 row = row_of.setdefault(rule, dict(
-                    pair=name, task=PAIRS[name].task if name in PAIRS else "", rule=rule, seeds=len(seeds),
+                    pair=name, task=PAIRS[name].task, held_out=PAIRS[name].held_out, rule=rule,
+                    seeds=len(seeds),
                     suggested_lr=float(np.exp(np.mean(np.log(lrs)))),
                     suggested_lr_min=min(lrs), suggested_lr_max=max(lrs)))
                 row.update({prefix + "score": value, prefix + "best_grid_lr": best_rate,
@@ -404,6 +442,16 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             row.update(cost_steps=test_steps / grid_steps, cost_seconds=test_seconds / grid_seconds)
             out.append(row)
     return out
+
+
+def _write(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of dicts to a CSV file, floats to 6 significant digits."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 def _rounded(obj: Any) -> Any:
@@ -463,14 +511,19 @@ def main(argv: list[str] | None = None) -> int:
               f"({row['best_grid_lr']:.0e}: {row['best_grid_score']:.3f}; after the last epoch "
               f"{100 * row['final_score_share']:5.1f}%); cost "
               f"{100 * row['cost_steps']:.1f}% steps, {100 * row['cost_seconds']:.1f}% time")
-    for rule in dict.fromkeys(r["rule"] for r in summary):
-        mine = [r for r in summary if r["rule"] == rule]
-        for key, label in (("score_share", "best epoch"), ("final_score_share", "last epoch")):
-            shares = [r[key] for r in mine]
-            print(f"{rule:9s} ({label}): mean share {100 * np.mean(shares):.1f}%, worst "
-                  f"{100 * min(shares):.1f}% over {len(shares)} pairs")
-        print(f"{rule:9s} cost: at most {100 * max(r['cost_steps'] for r in mine):.1f}% of the grid's steps, "
-              f"{100 * max(r['cost_seconds'] for r in mine):.1f}% of its time")
+    for held_out, label in ((False, "pairs the default was chosen on"), (True, "held-out pairs")):
+        group = [r for r in summary if r["held_out"] == held_out]
+        if not group:
+            continue
+        print(f"-- {label} ({len({r['pair'] for r in group})})")
+        for rule in dict.fromkeys(r["rule"] for r in group):
+            mine = [r for r in group if r["rule"] == rule]
+            for key, kind in (("score_share", "best epoch"), ("final_score_share", "last epoch")):
+                shares = [r[key] for r in mine]
+                print(f"{rule:9s} ({kind}): mean share {100 * np.mean(shares):.1f}%, worst "
+                      f"{100 * min(shares):.1f}%")
+            print(f"{rule:9s} cost: at most {100 * max(r['cost_steps'] for r in mine):.1f}% of the "
+                  f"grid's steps, {100 * max(r['cost_seconds'] for r in mine):.1f}% of its time")
     return 0
 
 

@@ -40,6 +40,9 @@ from lrutils.lr_finder import (  # noqa: E402
     trial_score,
 )
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from lr_finder_suite import PAIRS  # noqa: E402
+
 BUDGET = 0.10  # share of the grid's steps for the range test and any trials
 
 
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     with (args.results / "lr_finder_suite_runs.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     curves = json.loads((args.results / "lr_finder_suite_curves.json").read_text())
-    pairs = list(curves)
+    pairs = [p for p in curves if not PAIRS[p].held_out]  # the held-out pairs stay unseen
     shares: dict[tuple[str, str], list[float]] = {}
     for pair in pairs:
         seeds = sorted(int(s) for s in curves[pair])

@@ -66,6 +66,7 @@ __all__ = [
     "DEFAULT_TRIAL_STEPS",
     "Suggestion",
     "suggest_lr",
+    "valley_index",
     "FLAT_DROP",
     "loss_drop",
     "trial_candidates",
@@ -279,11 +280,17 @@ class Suggestion(NamedTuple):
     loss: float
 
 
-def _valley_index(losses: np.ndarray) -> int:
-    # fastai's `valley` (fastai/callback/schedule.py), by ESRI, line for line: lds[i] is the
-    # length of the longest strictly decreasing subsequence ending at i; the "valley" ends
-    # where that length is largest (the first such point) and is taken to start lds points
-    # earlier. The suggestion lies about halfway down it (a third plus a sixth).
+def valley_index(losses: Sequence[float] | np.ndarray) -> int:
+    """Index of fastai's ``valley`` suggestion on a curve of losses (the rule of :func:`suggest_lr`).
+
+    fastai's code (``fastai/callback/schedule.py``, by ESRI), line for line: ``lds[i]`` is the
+    length of the longest strictly decreasing subsequence ending at ``i``; the "valley" ends
+    where that length is largest (the first such point) and is taken to start ``lds`` points
+    earlier. The suggestion lies about halfway down it (a third plus a sixth).
+
+    >>> valley_index([3.0, 3.0, 2.5, 2.0, 1.5, 1.0, 4.0])
+    1
+    """
     n = len(losses)
     max_start, max_end = 0, 0
     lds = [1] * n
@@ -351,7 +358,7 @@ def suggest_lr(learning_rates: Sequence[float] | np.ndarray, losses: Sequence[fl
         index = int(np.argmin(slopes))
         rate = lrs[index]
     else:
-        index = _valley_index(values)
+        index = valley_index(values)
         rate = lrs[index]
     return Suggestion(rule, float(rate), index, float(values[index]))
 

@@ -34,7 +34,7 @@ CELL_ID = "lrbook-setup"
 TAGS = ["remove-cell"]
 
 # What makes a page a Keras page: it imports Keras or TensorFlow, or calls a part of lrutils that does.
-_KERAS = re.compile(r"\bkeras\b|\btensorflow\b|\bload_data\(|\bfind_lr\b|\bLRFinder\b|\brun_experiment|\blr_finder_vs_grid\b|\blr_finder_overhead\b")
+_KERAS = re.compile(r"\bkeras\b|\btensorflow\b|\bload_data\(|\bfind_lr\b|\bLRFinder\b|\brun_experiment|\blr_finder_suite\b|\blr_finder_overhead\b")
 
 TEMPLATE = '''\
 # Setup. In Colab (or anywhere this notebook sits without the book around it), fetch the book
