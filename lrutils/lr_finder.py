@@ -1177,6 +1177,29 @@ class _Trial(LRFinder):
         self.rates = np.full(self.num_steps, float(rate))
 
 
+def _trial_batches(data: Any, batch_size: Any, steps: int, shuffle: bool) -> dict[str, Any] | None:
+    """For NumPy arrays, ``fit`` arguments that give every trial the same ``steps`` batches.
+
+    The examples are drawn once (reshuffled at each pass over the data if ``shuffle``, with
+    NumPy's global generator, which :func:`lrutils.set_seed` seeds), so that the candidates
+    are compared on the same data and only their rates differ. Other inputs are read afresh
+    by each trial (``None``).
+    """
+    if not isinstance(data, (tuple, list)):
+        return None
+    leaves = keras.tree.flatten(list(data))
+    if not all(isinstance(leaf, np.ndarray) for leaf in leaves if leaf is not None):
+        return None
+    n, size = _num_samples(data[0]), int(batch_size or DEFAULT_BATCH_SIZE)
+    passes = math.ceil(steps * size / n)
+    order = [np.random.permutation(n) if shuffle else np.arange(n) for _ in range(passes)]
+    index = np.concatenate(order)[: steps * size]
+    take = lambda tree: keras.tree.map_structure(lambda a: a[index], tree)  # noqa: E731
+    return dict(x=take(data[0]), y=take(data[1]),
+                sample_weight=data[2][index] if len(data) == 3 else None,
+                batch_size=size, epochs=1, shuffle=False)
+
+
 def _run_trials(model: Any, data: Any, batch_size: Any, shuffle: bool, result: LRFinderResult,
                 steps: int) -> Trials | None:
     """The second stage of the default suggestion (see :func:`find_lr`)."""
@@ -1184,10 +1207,14 @@ def _run_trials(model: Any, data: Any, batch_size: Any, shuffle: bool, result: L
         source, candidates = trial_candidates(result)
     except ValueError:  # too short a curve: suggested_lr will say so
         return None
+    same_batches = _trial_batches(data, batch_size, steps, shuffle)
     losses, scores = [], []
     for rate in candidates:
         trial = _Trial(float(rate), steps, result.smoothing, result.stop_factor)
-        fit_kwargs, _ = _fit_arguments(data, batch_size, steps, shuffle, need_sample=False)
+        if same_batches is not None:
+            fit_kwargs = same_batches
+        else:
+            fit_kwargs, _ = _fit_arguments(data, batch_size, steps, shuffle, need_sample=False)
         try:
             with warnings.catch_warnings():  # as for the sweep: a short trial is reported as such
                 warnings.filterwarnings("ignore", message=".*ran out of data.*")
@@ -1234,7 +1261,8 @@ def find_lr(
     Then, by default (``suggestion="trials"``), it makes its suggestion in a second stage:
     three candidate rates read off the curve (:func:`trial_candidates`: the valley rate and
     the two half-decades above it) each train the model for ``trial_steps`` batches from
-    the same starting state, which is put back after each, and the candidate with the
+    the same starting state, which is put back after each (on the same batches, for arrays;
+    a dataset is read afresh by each), and the candidate with the
     lowest mean loss over the second half of its trial is kept (:attr:`LRFinderResult.trials`
     records them). With the defaults the whole test costs at most 250 batches.
     ``suggestion="valley"`` (or ``"steepest"``, ``"minimum"``) skips the trials and

@@ -704,6 +704,36 @@ def test_each_trial_is_a_plain_run_from_the_starting_weights(step_kind):
         np.testing.assert_allclose(losses, expected[:len(losses)], rtol=2e-4, atol=1e-6)
 
 
+_SAME_BATCHES_SCRIPT = """
+import sys
+import numpy as np, keras
+sys.path.insert(0, {root!r})
+from lrutils import lr_finder
+# no seed and no op determinism, as in a reader's session: every fit would shuffle anew
+lr_finder.trial_candidates = lambda result: (result.suggest("valley"), np.array([3e-3, 3e-3, 3e-3]))
+rng = np.random.default_rng(0)
+x = rng.normal(size=(64, 4)).astype("float32")
+y = (x[:, 0] > 0).astype("int64")
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(keras.optimizers.SGD(3e-3, momentum=0.9), "sparse_categorical_crossentropy")
+result = lr_finder.find_lr(model, (x, y), num_steps=30, batch_size=8, trial_steps=20)
+first, *others = result.trials.losses
+assert len(first) == 20 and len(set(first.tolist())) > 10  # not a constant
+for other in others:
+    assert np.array_equal(other, first), (first, other)
+print("ok")
+"""
+
+
+def test_the_trials_see_the_same_batches(tmp_path):
+    """Three trials at one rate on shuffled arrays: the same batches, so the same losses."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", _SAME_BATCHES_SCRIPT.format(root=str(root))],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
 def test_a_diverging_trial_is_never_kept(monkeypatch, step_kind):
     monkeypatch.setattr(lr_finder, "trial_candidates",
                         lambda result: (result.suggest("valley"), np.array([1e-2, 1e4, 1e8])))
