@@ -13,9 +13,12 @@ overhead of at most 10% over plain ``fit``, for its sweep and for its trials.
   model and then kept; this times that first ``find_lr`` of 100 steps, tracing included.
 * **Per step**: on a model whose training step is already traced, in turn a plain
   ``model.fit`` of 100 batches of 32, a sweep alone (``find_lr`` with ``suggestion="valley"``,
-  100 steps, ``end_lr=1e-3`` so that it does not stop early) and the default test (the same
-  sweep and its three trials), each repeated; the medians of seconds per step (per step of
-  sweep and trials together for the default) are compared. The finder's time includes taking
+  100 steps, ``end_lr=1e-3`` so that it does not stop early), plain fits shaped like the
+  default test (100 batches, then three fits of 50) and the default test (the same sweep and
+  its three trials), each repeated; the medians of seconds per step are compared: the sweep
+  with the plain fit, the default test with the plain fits of the same lengths (each ``fit``
+  call has a fixed cost, which the trials pay three times), and the default test with the
+  single plain fit too. The finder's time includes taking
   and restoring the snapshot of the state (once for the sweep and once per trial).
 
 Timings on a shared machine are noisy: the script reports the medians, the fastest repeat of
@@ -77,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     find_lr(model, (x, y), end_lr=1e-3, num_steps=STEPS, suggestion="valley")  # traces the finder's step
     first_s = time.perf_counter() - start
     print(f"first find_lr on a trained model (traces the finder's step): {first_s:.2f} s for {STEPS} steps")
-    plain, sweep, default = [], [], []
+    plain, sweep, matched, default = [], [], [], []
+    trial_steps = 50  # find_lr's default
     for _ in range(args.repeats):
         start = time.perf_counter()
         model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, steps_per_epoch=STEPS, verbose=0)
@@ -86,29 +90,37 @@ def main(argv: list[str] | None = None) -> int:
         result = find_lr(model, (x, y), end_lr=1e-3, num_steps=STEPS, suggestion="valley")
         sweep.append((time.perf_counter() - start) / result.total_steps)
         assert len(result.losses) == STEPS, result
+        # plain fits shaped like the default test: one of STEPS batches, three of trial_steps
+        start = time.perf_counter()
+        for steps in (STEPS, trial_steps, trial_steps, trial_steps):
+            model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, steps_per_epoch=steps, verbose=0)
+        matched.append((time.perf_counter() - start) / (STEPS + 3 * trial_steps))
         start = time.perf_counter()
         result = find_lr(model, (x, y), end_lr=1e-3, num_steps=STEPS)
         default.append((time.perf_counter() - start) / result.total_steps)
-        assert result.total_steps == STEPS + 3 * result.trials.steps, result
-    p, f, d = statistics.median(plain), statistics.median(sweep), statistics.median(default)
-    overhead, overhead_default = f / p - 1, d / p - 1
+        assert result.trials is not None and result.trials.steps == trial_steps, result
+    p, f, m, d = (statistics.median(v) for v in (plain, sweep, matched, default))
+    overhead, overhead_default, default_vs_plain = f / p - 1, d / m - 1, d / p - 1
     overhead_min = min(sweep) / min(plain) - 1
-    for name, values in (("plain fit", plain), ("sweep", sweep), ("default", default)):
+    for name, values in (("plain fit", plain), ("sweep", sweep), ("plain x4", matched), ("default", default)):
         print(f"{name:9s}: median {statistics.median(values) * 1e3:.3f} ms/step "
               f"(min {min(values) * 1e3:.3f}, max {max(values) * 1e3:.3f})")
     print(f"per-step overhead of the sweep: {100 * overhead:+.1f}% (medians over {args.repeats} repeats), "
-          f"{100 * overhead_min:+.1f}% (fastest of each); of the default test, sweep and trials: "
-          f"{100 * overhead_default:+.1f}%")
+          f"{100 * overhead_min:+.1f}% (fastest of each)")
+    print(f"per-step overhead of the default test (sweep and trials) over plain fits of the same "
+          f"lengths: {100 * overhead_default:+.1f}%; over one plain fit: {100 * default_vs_plain:+.1f}%")
     if args.csv:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         with args.csv.open("w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(["cold_seconds", "cold_steps", "steps_per_epoch", "first_on_trained_seconds",
                              "repeats", "plain_ms_per_step", "finder_ms_per_step", "overhead_median",
-                             "overhead_fastest", "default_ms_per_step", "overhead_default_median"])
+                             "overhead_fastest", "matched_plain_ms_per_step", "default_ms_per_step",
+                             "overhead_default_median", "default_vs_one_fit_median"])
             writer.writerow([f"{cold_s:.3f}", cold.total_steps, steps_per_epoch, f"{first_s:.3f}",
                              args.repeats, f"{p * 1e3:.4f}", f"{f * 1e3:.4f}", f"{overhead:.4f}",
-                             f"{overhead_min:.4f}", f"{d * 1e3:.4f}", f"{overhead_default:.4f}"])
+                             f"{overhead_min:.4f}", f"{m * 1e3:.4f}", f"{d * 1e3:.4f}",
+                             f"{overhead_default:.4f}", f"{default_vs_plain:.4f}"])
     return 0
 
 

@@ -668,14 +668,18 @@ class LRFinderResult(NamedTuple):
     def _ylim(self) -> tuple[float, float] | None:
         # From the lowest batch loss to a quarter of the range above the highest smoothed loss
         # *before* the smoothed minimum (the flat start): the blow-up after the minimum can be
-        # orders of magnitude larger and would flatten everything else.
-        smoothed = self.smoothed_losses
+        # orders of magnitude larger and would flatten everything else. Both are read after the
+        # first tenth of the steps, as the rules read the curve: a lucky first batch would
+        # otherwise count as the minimum and cut off the whole curve.
+        start = min(self.num_steps // 10, max(len(self.losses) - 2, 0))
+        smoothed = self.smoothed_losses[start:]
         finite = np.isfinite(smoothed)
         if not finite.any():
             return None
         lowest = int(np.nanargmin(np.where(finite, smoothed, np.nan)))
         before = smoothed[: lowest + 1][finite[: lowest + 1]]
-        raw = self.losses[np.isfinite(self.losses)]
+        losses = self.losses[start:]
+        raw = losses[np.isfinite(losses)]
         low = float(min(before.min(), raw.min() if raw.size else before.min()))
         high = float(before.max())
         span = high - low if high > low else abs(high) + 1e-12
@@ -840,10 +844,13 @@ class LRFinder(keras.callbacks.Callback):
             folded.uninstall(self.model)
         if self._snapshot is None:
             return
-        snapshot, self._snapshot = self._snapshot, None
-        for variable, value in snapshot:
-            variable.assign(value)
+        self._put_back()
+        self._snapshot = None
         self.model.stop_training = False
+
+    def _put_back(self) -> None:
+        for variable, value in self._snapshot:
+            variable.assign(value)
 
     # -- Keras hooks -----------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -1168,22 +1175,58 @@ def _fit_arguments(data: Any, batch_size: Any, num_steps: int, shuffle: bool,
     )
 
 
-class _Trial(LRFinder):
-    """A run at one constant rate from the model's current state, put back when it ends."""
+class _TrialRun(LRFinder):
+    """The trials of the default suggestion in one ``fit``: each candidate rate in turn for
+    ``steps`` batches, with the starting state put back before each (and, as for the sweep,
+    after the last). One ``fit`` rather than one per candidate saves its fixed cost twice.
+    A candidate that blows up only spoils its own batches; it is judged afterwards
+    (:func:`_diverged`)."""
 
-    def __init__(self, rate: float, num_steps: int, smoothing: float, stop_factor: float):
-        super().__init__(start_lr=rate, end_lr=2.0 * rate, num_steps=num_steps, mode="linear",
-                         smoothing=smoothing, stop_factor=stop_factor)
-        self.rates = np.full(self.num_steps, float(rate))
+    def __init__(self, rates: np.ndarray, steps: int, smoothing: float):
+        rates = np.asarray(rates, dtype=np.float64)
+        super().__init__(start_lr=float(rates.min()), end_lr=2.0 * float(rates.max()),
+                         num_steps=steps * len(rates), mode="linear", smoothing=smoothing,
+                         stop_factor=math.inf)
+        self.rates = np.repeat(rates, steps)
+        self.trial_steps = steps
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = len(self._losses)
+        if step and step % self.trial_steps == 0:  # the next candidate starts where all did
+            self._put_back()
+            self._rate.assign(np.asarray(self.rates[step], dtype=self._rate.dtype))
+        super().on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        if "loss" not in logs:
+            raise ValueError("the training logs have no 'loss' entry; the trials need a model "
+                             "compiled with a loss")
+        self._losses.append(float(logs["loss"]))
+        if len(self._losses) >= self.num_steps:
+            self.stop_reason = "completed"
+            self.model.stop_training = True
 
 
-def _trial_batches(data: Any, batch_size: Any, steps: int, shuffle: bool) -> dict[str, Any] | None:
-    """For NumPy arrays, ``fit`` arguments that give every trial the same ``steps`` batches.
+def _diverged(losses: np.ndarray, smoothing: float, stop_factor: float) -> bool:
+    """Whether a trial blew up: a loss that is not finite, or a smoothed loss above
+    ``stop_factor`` times the loss of its first batch, the loss at the starting weights
+    (the same for every candidate; measured from a trial's own best, a model that starts
+    from a low loss would be stopped by mere noise)."""
+    if losses.size == 0 or not np.all(np.isfinite(losses)):
+        return True
+    return bool(np.any(smooth_losses(losses, smoothing) > stop_factor * losses[0]))
+
+
+def _trial_batches(data: Any, batch_size: Any, steps: int, shuffle: bool,
+                   repeats: int) -> dict[str, Any] | None:
+    """For NumPy arrays, ``fit`` arguments that give every trial the same ``steps`` batches,
+    ``repeats`` times over.
 
     The examples are drawn once (reshuffled at each pass over the data if ``shuffle``, with
     NumPy's global generator, which :func:`lrutils.set_seed` seeds), so that the candidates
-    are compared on the same data and only their rates differ. Other inputs are read afresh
-    by each trial (``None``).
+    are compared on the same data and only their rates differ. Other inputs are read on by
+    each trial (``None``).
     """
     if not isinstance(data, (tuple, list)):
         return None
@@ -1193,7 +1236,7 @@ def _trial_batches(data: Any, batch_size: Any, steps: int, shuffle: bool) -> dic
     n, size = _num_samples(data[0]), int(batch_size or DEFAULT_BATCH_SIZE)
     passes = math.ceil(steps * size / n)
     order = [np.random.permutation(n) if shuffle else np.arange(n) for _ in range(passes)]
-    index = np.concatenate(order)[: steps * size]
+    index = np.tile(np.concatenate(order)[: steps * size], repeats)
     take = lambda tree: keras.tree.map_structure(lambda a: a[index], tree)  # noqa: E731
     return dict(x=take(data[0]), y=take(data[1]),
                 sample_weight=data[2][index] if len(data) == 3 else None,
@@ -1207,29 +1250,26 @@ def _run_trials(model: Any, data: Any, batch_size: Any, shuffle: bool, result: L
         source, candidates = trial_candidates(result)
     except ValueError:  # too short a curve: suggested_lr will say so
         return None
-    same_batches = _trial_batches(data, batch_size, steps, shuffle)
-    losses, scores = [], []
-    for rate in candidates:
-        trial = _Trial(float(rate), steps, result.smoothing, result.stop_factor)
-        if same_batches is not None:
-            fit_kwargs = same_batches
-        else:
-            fit_kwargs, _ = _fit_arguments(data, batch_size, steps, shuffle, need_sample=False)
-        try:
-            with warnings.catch_warnings():  # as for the sweep: a short trial is reported as such
-                warnings.filterwarnings("ignore", message=".*ran out of data.*")
-                model.fit(**fit_kwargs, callbacks=[trial], verbose=0)
-        finally:
-            trial.restore()
-        run = trial.result
-        losses.append(run.losses if run is not None else np.array([]))
-        # a trial that stopped early (it diverged, or the data ran out) is not comparable
-        completed = run is not None and run.stop_reason == "completed"
-        scores.append(trial_score(run.losses) if completed else math.inf)
-    scores = np.array(scores)
+    fit_kwargs = _trial_batches(data, batch_size, steps, shuffle, repeats=len(candidates))
+    if fit_kwargs is None:
+        fit_kwargs, _ = _fit_arguments(data, batch_size, steps * len(candidates), shuffle,
+                                       need_sample=False)
+    trials = _TrialRun(candidates, steps, result.smoothing)
+    try:
+        with warnings.catch_warnings():  # as for the sweep: data that ran out is reported below
+            warnings.filterwarnings("ignore", message=".*ran out of data.*")
+            model.fit(**fit_kwargs, callbacks=[trials], verbose=0)
+    finally:
+        trials.restore()
+    recorded = np.asarray(trials._losses, dtype=np.float64)
+    losses = tuple(recorded[i * steps:(i + 1) * steps] for i in range(len(candidates)))
+    # a trial cut short (the data ran out) or that blew up is not comparable
+    scores = np.array([trial_score(v) if len(v) == steps
+                       and not _diverged(v, result.smoothing, result.stop_factor) else math.inf
+                       for v in losses])
     chosen = int(np.argmin(scores)) if np.isfinite(scores).any() else 0
     return Trials(source=source, learning_rates=np.asarray(candidates, dtype=np.float64),
-                  losses=tuple(losses), scores=scores, steps=steps, chosen=chosen)
+                  losses=losses, scores=scores, steps=steps, chosen=chosen)
 
 
 def find_lr(

@@ -254,13 +254,13 @@ def test_state_restored_bit_for_bit(case, optimizer, step_kind, monkeypatch):
         raiser = _Raise(error, at=12)
         if case == "exception in a trial":  # 7 batches into the second trial
             raiser.at = 7 + lr_finder.DEFAULT_TRIAL_STEPS
-            hook = lr_finder._Trial.on_train_batch_end
+            hook = lr_finder._TrialRun.on_train_batch_end
 
             def on_train_batch_end(self, batch, logs=None):
                 hook(self, batch, logs)
                 raiser.on_train_batch_end(batch, logs)
 
-            monkeypatch.setattr(lr_finder._Trial, "on_train_batch_end", on_train_batch_end)
+            monkeypatch.setattr(lr_finder._TrialRun, "on_train_batch_end", on_train_batch_end)
         with pytest.raises(type(error)):
             find_lr(model, (X, Y), end_lr=1e-2, callbacks=[] if "trial" in case else [raiser], **kwargs)
     assert_same_state(before, state(model))
@@ -636,6 +636,15 @@ def test_the_folded_step_under_xla(tmp_path):
 # ------------------------------------------------------------------------------------
 # The default suggestion: short trials of candidate rates
 # ------------------------------------------------------------------------------------
+def test_a_trial_blows_up_above_stop_factor_times_its_first_loss():
+    calm = np.r_[1.0, np.linspace(0.9, 0.1, 19)]
+    assert not lr_finder._diverged(calm, 0.98, 4.0)
+    assert not lr_finder._diverged(np.r_[0.05, np.full(19, 0.15)], 0.98, 4.0)  # 3x the start: noise
+    assert lr_finder._diverged(np.r_[1.0, np.full(19, 9.0)], 0.0, 4.0)
+    assert lr_finder._diverged(np.r_[1.0, np.nan, np.ones(18)], 0.98, 4.0)
+    assert lr_finder._diverged(np.array([]), 0.98, 4.0)
+
+
 def test_loss_drop():
     assert loss_drop(np.linspace(2.0, 1.0, 50), start=10) == pytest.approx(1 - 1.02 / 1.9, abs=0.01)
     flat = 2.0 + 0.02 * RNG.standard_normal(100)
@@ -682,7 +691,9 @@ def test_trials_are_the_default_and_leave_the_model_as_found(step_kind):
     assert trials.source == trial_candidates(result)[0]
     np.testing.assert_allclose(trials.learning_rates, trial_candidates(result)[1])
     for losses, score in zip(trials.losses, trials.scores, strict=True):
-        assert score == (trial_score(losses) if len(losses) == 12 else math.inf)
+        assert len(losses) == 12
+        blew_up = lr_finder._diverged(losses, result.smoothing, result.stop_factor)
+        assert score == (math.inf if blew_up else trial_score(losses))
     assert np.isfinite(trials.scores).any()
     assert trials.chosen == int(np.argmin(trials.scores))
     assert result.suggested_lr == trials.learning_rate
@@ -759,6 +770,20 @@ def test_a_generator_gets_the_valley_rule_with_a_warning():
     with pytest.warns(UserWarning, match="read only once"):
         result = find_lr(make_model(), _generator(), end_lr=10.0, num_steps=40)
     assert result.method == "valley" and result.trials is None
+
+
+def test_plot_range_ignores_a_lucky_start():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    losses = np.r_[0.2, np.full(29, 1.0), np.linspace(1.0, 0.5, 50), np.linspace(0.5, 5.0, 20)]
+    ax = _result(losses).plot()  # smoothing 0: the curve is the losses
+    low, high = ax.get_ylim()
+    assert high > 1.0 and low < 0.5  # the flat start and the valley are in view
+    assert high < 2.0  # the blow-up is not
+    plt.close(ax.figure)
 
 
 def test_plot_marks_the_kept_trial():
