@@ -447,9 +447,10 @@ class Trials(NamedTuple):
     learning_rates : numpy.ndarray
         The candidates, increasing.
     losses : tuple of numpy.ndarray
-        Each trial's batch losses (shorter than ``steps`` where it diverged).
+        Each trial's batch losses (shorter than ``steps`` only where the data ran out; a
+        trial that blew up keeps all its losses, NaN included).
     scores : numpy.ndarray
-        :func:`trial_score` of each trial (``inf`` for one that diverged or stopped early).
+        :func:`trial_score` of each trial (``inf`` for one that blew up or was cut short).
     steps : int
         The planned length of each trial.
     chosen : int
@@ -629,8 +630,9 @@ class LRFinderResult(NamedTuple):
 
         Draws the smoothed curve, the raw batch losses (``raw=True``) in a lighter line,
         for each rule in ``rules`` a dashed vertical line at its rate with a dot on the
-        smoothed curve, and (``trials=True``) the rate the trials kept, dotted in black. The vertical range follows the smoothed curve, so a last loss that
-        blew up does not flatten the rest. Returns the axes.
+        smoothed curve, and (``trials=True``) the rate the trials kept, dotted in black.
+        The vertical range follows the smoothed curve, so a last loss that blew up does not
+        flatten the rest. Returns the axes.
         """
         import matplotlib.pyplot as plt
 

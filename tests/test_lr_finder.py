@@ -624,13 +624,18 @@ print("ok")
 """
 
 
-def test_the_folded_step_under_xla(tmp_path):
-    # jit_compile=True in a fresh process: this module turns on op determinism, which disables XLA
+def _run_in_a_fresh_process(script, cwd):
+    """Run one of the scripts above in a new Python process; it must print "ok" last."""
     root = pathlib.Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", _XLA_SCRIPT.format(root=str(root))],
-                            capture_output=True, text=True, cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-c", script.format(root=str(root))],
+                            capture_output=True, text=True, cwd=cwd,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+
+
+def test_the_folded_step_under_xla(tmp_path):
+    # jit_compile=True in a fresh process: this module turns on op determinism, which disables XLA
+    _run_in_a_fresh_process(_XLA_SCRIPT, tmp_path)
 
 
 # ------------------------------------------------------------------------------------
@@ -738,11 +743,7 @@ print("ok")
 
 def test_the_trials_see_the_same_batches(tmp_path):
     """Three trials at one rate on shuffled arrays: the same batches, so the same losses."""
-    root = pathlib.Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", _SAME_BATCHES_SCRIPT.format(root=str(root))],
-                            capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-3000:]
+    _run_in_a_fresh_process(_SAME_BATCHES_SCRIPT, tmp_path)
 
 
 def test_a_diverging_trial_is_never_kept(monkeypatch, step_kind):
