@@ -11,9 +11,15 @@ Private helpers of :mod:`lrutils.widgets` and :mod:`lrutils.animation`:
 * :func:`explorer_html` writes the HTML of a precomputed explorer: one ``<input type=range>``
   per numeric control, one ``<select>`` per choice, an ``<img>`` that shows the background
   (as its CSS background) under the current overlay, and a little inline script that swaps
-  the overlay when a control moves;
-* :func:`self_contained_jshtml` makes matplotlib's ``to_jshtml`` player reproducible and free
-  of its CDN stylesheet.
+  the overlay when a control moves. With ``player``, the explorer is an animation: its one
+  slider walks through the frames, and a play/pause button and an end-of-animation menu
+  (loop, once, reflect) drive it from a second little script;
+* :class:`StaticHTML` is what the explorers and the animations return: the HTML, which
+  Jupyter displays, and a few counts, which make its one-line text form.
+
+Everything written is reproducible: element ids are derived from the content
+(:func:`stable_id`), the PNG frames carry no metadata, and nothing is loaded from elsewhere
+(no CDN, no web font, no icon font: the player's icons are inline SVG).
 
 Markup of an explorer (stable; the browser tests rely on it)::
 
@@ -31,6 +37,16 @@ Markup of an explorer (stable; the browser tests rely on it)::
       img.lru-frame[data-lru-key=KEY][data-lru-frame=I][style=background: BACKGROUND]
       script.lru-data[type=application/json]      ({"keys": {KEY: I}, "frames": [base64]})
       script                                       (plain inline JavaScript)
+
+An animation (``player``) is the same with one slider, and these additions::
+
+    div.lru-explorer.lru-animation[data-lru-interval=MS]   (milliseconds between frames)
+      div.lru-controls
+        button.lru-play[type=button][title=Play|Pause][aria-label=Play|Pause] > svg > path
+        div.lru-control ...                       (the frame slider)
+        div.lru-loop > label + select.lru-loop-mode > option[value=loop|once|reflect]
+      ...
+      script                                       (the play loop, after the explorer's)
 """
 
 from __future__ import annotations
@@ -40,13 +56,16 @@ import hashlib
 import html
 import io
 import json
-import re
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["render_rgb", "encode_png", "render_png", "layered_frames", "stable_id", "explorer_html",
-           "self_contained_jshtml"]
+__all__ = ["render_rgb", "encode_png", "render_png", "layered_frames", "png_size", "stable_id",
+           "explorer_html", "LOOP_MODES", "StaticHTML"]
+
+#: What an animation does when it reaches its last frame: start again, stop, or play
+#: backwards to the first frame and on (as matplotlib's player names them).
+LOOP_MODES = ("loop", "once", "reflect")
 
 
 # --------------------------------------------------------------------------------------
@@ -251,6 +270,61 @@ _EXPLORER_JS = """<script>
 </script>"""
 
 
+# An animation's additions. The play button shows an inline SVG icon (16x16, drawn in the
+# text colour), a triangle to play and two bars to pause: no icon font, nothing to download.
+_PLAY_ICON = "M4 2l10 6-10 6z"
+_PAUSE_ICON = "M3 2h4v12H3zM9 2h4v12H9z"
+_LOOP_LABELS = {"loop": "start again", "once": "stop", "reflect": "play backwards"}
+
+_PLAYER_CSS = """<style>
+.lru-animation .lru-controls{gap:0.3em 1em;}
+.lru-animation .lru-play{display:inline-flex;align-items:center;justify-content:center;
+  min-width:2.4em;min-height:1.9em;cursor:pointer;}
+.lru-animation .lru-loop{display:flex;align-items:center;gap:0.5em;}
+</style>"""
+
+# Plain JavaScript (ES5, no library), run after the explorer's script: every interval, move
+# the frame slider one position and send it an "input" event, which the explorer's script
+# answers by showing that frame. At either end the menu decides: loop back to the first
+# frame, stop (once), or turn around (reflect). The reader can drag the slider while it
+# plays; the next step starts from where it was left.
+_PLAYER_JS = """<script>
+(function () {
+  var id = "%(id)s", PLAY = "%(play)s", PAUSE = "%(pause)s";
+  var root = document.currentScript ? document.currentScript.parentNode : null;
+  if (!root || root.getAttribute("data-lru-explorer") !== id) {
+    root = document.querySelector('div.lru-animation[data-lru-explorer="' + id + '"]:not([data-lru-player])');
+  }
+  if (!root || root.getAttribute("data-lru-player")) { return; }
+  root.setAttribute("data-lru-player", "1");
+  var button = root.querySelector("button.lru-play"), icon = button.querySelector("path");
+  var slider = root.querySelector("input.lru-slider"), mode = root.querySelector("select.lru-loop-mode");
+  var last = parseInt(slider.max, 10), timer = null, step = 1;
+  function show(i) { slider.value = String(i); slider.dispatchEvent(new Event("input")); }
+  function state(name, path) {
+    button.title = name; button.setAttribute("aria-label", name); icon.setAttribute("d", path);
+  }
+  function stop() { clearInterval(timer); timer = null; state("Play", PLAY); }
+  function tick() {
+    var i = parseInt(slider.value, 10);
+    if (mode.value !== "reflect") { step = 1; }
+    if (i + step < 0 || i + step > last) {
+      if (mode.value === "once") { stop(); return; }
+      if (mode.value === "loop") { show(0); return; }
+      step = -step;
+    }
+    show(i + step);
+  }
+  button.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    if (mode.value === "once" && parseInt(slider.value, 10) === last) { show(0); }
+    timer = setInterval(tick, parseInt(root.getAttribute("data-lru-interval"), 10));
+    state("Pause", PAUSE);
+  });
+})();
+</script>"""
+
+
 def explorer_html(
     *,
     uid: str,
@@ -261,26 +335,69 @@ def explorer_html(
     initial_key: str,
     alt: str,
     background: bytes | None = None,
+    player: Mapping | None = None,
 ) -> str:
-    """The HTML of a precomputed explorer.
+    """The HTML of a precomputed explorer, or of an animation (``player``).
 
-    ``controls`` lists, in display order, dicts with ``path``, ``name``, ``label``, ``kind``
-    (``"log"``, ``"linear"``, ``"int"`` or ``"choice"``), ``labels`` (one string per
-    position), ``index`` (the initial position), ``parent`` and ``option`` (None for a
-    top-level control) and ``active`` (shown initially). ``keys`` maps the key of every
-    state (``"path=pos&path=pos..."`` over the active controls in display order) to an
-    index into ``frames`` (PNG bytes). With ``background`` (PNG bytes), the frames are
-    overlays drawn over it (see :func:`layered_frames`).
+    Parameters
+    ----------
+    uid : str
+        The explorer's id, derived from its content (:func:`stable_id`).
+    title : str or None
+        A line of text above the controls.
+    controls : sequence of dict
+        The controls in display order, each a dict with ``path``, ``name``, ``label``,
+        ``kind`` (``"log"``, ``"linear"``, ``"int"`` or ``"choice"``), ``labels`` (one
+        string per position), ``index`` (the initial position), ``parent`` and ``option``
+        (None for a top-level control) and ``active`` (shown initially).
+    keys : dict
+        Maps the key of every state (``"path=pos&path=pos..."`` over the active controls
+        in display order) to an index into ``frames``.
+    frames : sequence of bytes
+        PNG images.
+    initial_key : str
+        The state shown first.
+    alt : str
+        The image's text alternative.
+    background : bytes, optional
+        A PNG under the frames, which are then overlays (see :func:`layered_frames`).
+    player : mapping, optional
+        Make the explorer an animation: ``{"interval_ms": int, "mode": str}``, the
+        milliseconds between two frames while playing and what happens at the end (one of
+        :data:`LOOP_MODES`, the reader can change it). ``controls`` must then be one
+        top-level slider, the frame slider, which the play/pause button drives.
+
+    Returns
+    -------
+    str
+        The HTML, the same bytes for the same arguments.
     """
+    if player is not None:
+        _check_player(player, controls)
     width, height = png_size(background if background is not None else frames[keys[initial_key]])
-    out = [
-        f'<div class="lru-explorer" id="lru-explorer-{uid}" data-lru-explorer="{uid}" '
-        f'data-lru-frames="{len(keys)}" data-lru-images="{len(frames)}">',
-        _EXPLORER_CSS,
-    ]
+    if player is None:
+        out = [
+            f'<div class="lru-explorer" id="lru-explorer-{uid}" data-lru-explorer="{uid}" '
+            f'data-lru-frames="{len(keys)}" data-lru-images="{len(frames)}">',
+            _EXPLORER_CSS,
+        ]
+    else:
+        out = [
+            f'<div class="lru-explorer lru-animation" id="lru-explorer-{uid}" data-lru-explorer="{uid}" '
+            f'data-lru-frames="{len(keys)}" data-lru-images="{len(frames)}" '
+            f'data-lru-interval="{player["interval_ms"]}">',
+            _EXPLORER_CSS,
+            _PLAYER_CSS,
+        ]
     if title:
         out.append(f'<div class="lru-title">{html.escape(title)}</div>')
     out.append('<div class="lru-controls">')
+    if player is not None:
+        out.append(
+            '<button type="button" class="lru-play" title="Play" aria-label="Play">'
+            '<svg viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" focusable="false">'
+            f'<path fill="currentColor" d="{_PLAY_ICON}"/></svg></button>'
+        )
     for n, c in enumerate(controls):
         field_id = f"lru-{uid}-c{n}"
         attrs = (
@@ -310,6 +427,16 @@ def explorer_html(
             )
             out.append(f'<output class="lru-value" for="{field_id}">{html.escape(current)}</output>')
         out.append("</div>")
+    if player is not None:
+        loop_id = f"lru-{uid}-loop"
+        out.append('<div class="lru-loop">')
+        out.append(f'<label for="{loop_id}">at the end</label>')
+        out.append(f'<select class="lru-loop-mode" id="{loop_id}">')
+        for mode in LOOP_MODES:
+            selected = " selected" if mode == player["mode"] else ""
+            out.append(f'<option value="{mode}"{selected}>{_LOOP_LABELS[mode]}</option>')
+        out.append("</select>")
+        out.append("</div>")
     out.append("</div>")
     initial = keys[initial_key]
     encoded = [base64.b64encode(f).decode("ascii") for f in frames]
@@ -321,72 +448,75 @@ def explorer_html(
     payload = _json_for_script({"keys": keys, "frames": encoded})
     out.append(f'<script type="application/json" class="lru-data">{payload}</script>')
     out.append(_EXPLORER_JS % {"id": uid})
+    if player is not None:
+        out.append(_PLAYER_JS % {"id": uid, "play": _PLAY_ICON, "pause": _PAUSE_ICON})
     out.append("</div>")
     return "\n".join(out)
 
 
+def _check_player(player: Mapping, controls: Sequence[dict]) -> None:
+    """Raise if ``player`` is malformed or ``controls`` is not one frame slider."""
+    if not isinstance(player, Mapping) or set(player) != {"interval_ms", "mode"}:
+        raise ValueError(f'player must be a mapping with the keys "interval_ms" and "mode", '
+                         f"got player={player!r}")
+    interval = player["interval_ms"]
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+        raise ValueError(f"player['interval_ms'] must be an integer >= 1, got {interval!r}")
+    if player["mode"] not in LOOP_MODES:
+        raise ValueError(f"player['mode'] must be one of {LOOP_MODES}, got {player['mode']!r}")
+    if len(controls) != 1 or controls[0]["kind"] == "choice" or controls[0]["parent"] is not None:
+        raise ValueError(f"an animation (player) needs exactly one top-level slider in controls, got "
+                         f"{[c['name'] for c in controls]}")
+
+
 # --------------------------------------------------------------------------------------
-# matplotlib's JavaScript animation player, made reproducible and CDN-free
+# The result: HTML for Jupyter, counts for the text form
 # --------------------------------------------------------------------------------------
-# Inline SVG icons for the player's buttons, in place of the Font Awesome 4 glyphs that
-# matplotlib's template loads from a CDN (16x16, drawn in the text colour).
-_ICONS = {
-    "fa fa-minus": "M2 7h12v2H2z",
-    "fa fa-plus": "M2 7h5V2h2v5h5v2H9v5H7V9H2z",
-    "fa fa-play": "M4 2l10 6-10 6z",
-    "fa fa-play fa-flip-horizontal": "M12 2L2 8l10 6z",
-    "fa fa-pause": "M3 2h4v12H3zM9 2h4v12H9z",
-    "fa fa-step-forward": "M2 2l9 6-9 6zM12 2h2v12h-2z",
-    "fa fa-step-backward": "M14 2L5 8l9 6zM2 2h2v12H2z",
-    "fa fa-fast-forward": "M1 2l6 6-6 6zM7 2l6 6-6 6zM13 2h2v12h-2z",
-    "fa fa-fast-backward": "M15 2L9 8l6 6zM9 2L3 8l6 6zM1 2h2v12H1z",
-}
+class StaticHTML:
+    """A figure precomputed for a static page: self-contained HTML and a few counts.
 
-_CDN_LINK = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*')
-_ICON = re.compile(r'<i class="(fa [^"]*)"></i>')
-_UUID = re.compile(r'_anim_img([0-9a-f]{32})"')
+    What explorers (``lrutils.widgets.StaticExplorer``) and animations
+    (``lrutils.animation.AnimationHTML``) return. Displays as HTML in Jupyter
+    (``_repr_html_``) and as a one-line summary in text, ``<NAME: WHAT, N frames>``.
 
-
-def _svg_icon(match: re.Match) -> str:
-    path = _ICONS.get(match.group(1))
-    if path is None:  # an icon this module does not know: keep matplotlib's markup
-        return match.group(0)
-    return (
-        '<svg class="lru-icon" viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" '
-        f'focusable="false"><path fill="currentColor" d="{path}"/></svg>'
-    )
-
-
-def self_contained_jshtml(jshtml: str, *, kind: str, num_frames: int,
-                          background: bytes | None = None) -> tuple[str, str]:
-    """Make the HTML of ``Animation.to_jshtml`` reproducible and independent of any CDN.
-
-    * the random element id (``uuid4``) becomes one derived from the content;
-    * the Font Awesome stylesheet link is removed and the button glyphs become inline SVG
-      (the buttons keep their ``title`` and ``aria-label``);
-    * with ``background`` (PNG bytes), the player's image shows it under its frames, which
-      are then overlays (see :func:`layered_frames`);
-    * the player is wrapped in ``div.lru-animation[data-lru-animation=ID][data-lru-frames=N]``.
-
-    Returns ``(html, id)``.
+    Attributes
+    ----------
+    html : str
+        The HTML block (``div.lru-explorer``, see :func:`explorer_html`).
+    uid : str
+        The id of the block (``data-lru-explorer``), derived from its content.
+    name : str
+        What made it (``"lr_explorer"``, ``"race"``...), the start of the text form.
+    what : str
+        What it shows (``"2 controls"``, ``"3 optimizers"``), the middle of the text form.
+    num_frames : int
+        Number of states (control positions or animation frames), each with its frame.
+    image_bytes : list of int
+        Size of each stored PNG overlay (drawn over one shared background).
+    num_images : int
+        Distinct pictures stored (states that draw the same picture may share one).
+    frame_size : (int, int)
+        Width and height of the frames in pixels.
+    nbytes : int
+        Size of :attr:`html` in bytes (UTF-8).
     """
-    found = _UUID.search(jshtml)
-    if found is None:
-        raise RuntimeError("unexpected to_jshtml output: no '_anim_img<uuid>' element found")
-    random_id = found.group(1)
-    text = _CDN_LINK.sub("", jshtml)
-    text = _ICON.sub(_svg_icon, text)
-    uid = "lru" + stable_id(kind, text.replace(random_id, ""), background or b"")
-    text = text.replace(random_id, uid)
-    image_tag = f'<img id="_anim_img{uid}"'
-    if background is not None:
-        if image_tag not in text:
-            raise RuntimeError("unexpected to_jshtml output: no <img id=\"_anim_img...\"> element found")
-        text = text.replace(image_tag, image_tag + _background_style(background), 1)
-    wrapped = (
-        f'<div class="lru-animation" data-lru-animation="{uid}" data-lru-frames="{num_frames}">\n'
-        "<style>.lru-animation .anim-buttons button{min-width:2.2em;min-height:1.9em;}"
-        ".lru-animation img{max-width:100%;height:auto;}</style>\n"
-        f"{text.strip()}\n</div>"
-    )
-    return wrapped, uid
+
+    def __init__(self, *, html: str, uid: str, name: str, what: str, num_frames: int,
+                 image_bytes: list[int], frame_size: tuple[int, int]):
+        self.html = html
+        self.uid = uid
+        self.name = name
+        self.what = what
+        self.num_frames = num_frames
+        self.image_bytes = image_bytes
+        self.num_images = len(image_bytes)
+        self.frame_size = frame_size
+        self.nbytes = len(html.encode("utf-8"))
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        # Only counts: the text output stays the same if the pixels change with a new matplotlib.
+        frames = f"{self.num_frames} frame{'s' if self.num_frames != 1 else ''}"
+        return f"<{self.name}: {self.what}, {frames}>"

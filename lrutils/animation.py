@@ -5,32 +5,29 @@
 * :func:`saddle_escape` is a race that starts next to a saddle point, where plain gradient
   descent lingers and momentum or Adam leave faster.
 
-Both return an :class:`AnimationHTML`: the HTML of matplotlib's JavaScript player (what
-``FuncAnimation(...).to_jshtml()`` gives: an ``<img>``, a frame slider and play/pause
-buttons, written by ``matplotlib.animation.HTMLWriter``), made self-contained and
-reproducible:
+Both return an :class:`AnimationHTML`: a precomputed explorer (the static output of
+:mod:`lrutils.widgets`) whose one slider walks through the frames, with a play/pause button
+and a menu for what happens at the last frame (start again, stop, or play backwards). It is
+self-contained and reproducible:
 
 * the frames are embedded in the page as one background (contours, axes, labels: what most
   frames share) under transparent overlays of what changes, both PNG images reduced to a
-  256-colour palette: about 20 times smaller than matplotlib's own frames;
-* matplotlib's random element id (``uuid4``) is replaced by one derived from the content,
-  so two runs give identical HTML and nbval can compare the output;
-* the Font Awesome stylesheet that matplotlib loads from a CDN is removed and the button
-  icons are inline SVG (the buttons keep matplotlib's ``title`` and ``aria-label``).
+  256-colour palette and identical from run to run;
+* the element ids are derived from the content, so two runs give identical HTML and nbval
+  can compare the output;
+* the player is a few lines of plain inline JavaScript and its icons are inline SVG:
+  nothing is loaded from a CDN.
 
-The player keeps matplotlib's markup (``div.animation``, ``img#_anim_img<id>``,
-``input.anim-slider``, ``div.anim-buttons > button[title="Play"]``...), wrapped in
-``div.lru-animation[data-lru-animation=<id>][data-lru-frames=<n>]``. Its text form is a
-short summary such as ``<race: 3 optimizers, 50 frames>``.
+The markup is the explorer's (``div.lru-explorer``, ``input.lru-slider``, ``img.lru-frame``),
+marked ``div.lru-explorer.lru-animation`` and with ``button.lru-play`` (titled ``Play`` or
+``Pause``) and ``select.lru-loop-mode``; the module ``lrutils._static_html`` describes it.
+Its text form is a short summary such as ``<race: 3 optimizers, 50 frames>``.
 """
 
 from __future__ import annotations
 
-import base64
 import math
-import tempfile
-from pathlib import Path as _FilePath
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -50,20 +47,21 @@ from lrutils.widgets import (
 
 __all__ = ["AnimationHTML", "race", "saddle_escape"]
 
-_MODES = ("loop", "once", "reflect")
+_MODES = _static_html.LOOP_MODES
 
 
-class AnimationHTML:
-    """A self-contained JavaScript animation player (matplotlib's ``to_jshtml`` markup).
+class AnimationHTML(_static_html.StaticHTML):
+    """A self-contained animation player: a frame slider with a play/pause button.
 
-    Displays as HTML in Jupyter and as a one-line summary in text.
+    Displays as HTML in Jupyter and as a one-line summary in text. The result type it
+    shares with the static explorers lives in ``lrutils._static_html``.
 
     Attributes
     ----------
     html : str
-        The player, wrapped in ``div.lru-animation``.
+        The player (``div.lru-explorer.lru-animation``).
     uid : str
-        The element id used by the player (``_anim_img<uid>``, ``anim<uid>``...).
+        The id of the player, derived from its content.
     num_frames : int
         Frames in the animation.
     image_bytes : list of int
@@ -74,80 +72,37 @@ class AnimationHTML:
         Size of :attr:`html` in bytes.
     """
 
-    def __init__(self, *, html: str, uid: str, name: str, what: str, num_frames: int,
-                 image_bytes: list[int], frame_size: tuple[int, int]):
-        self.html = html
-        self.uid = uid
-        self.name = name
-        self.what = what
-        self.num_frames = num_frames
-        self.image_bytes = image_bytes
-        self.frame_size = frame_size
-        self.nbytes = len(html.encode("utf-8"))
 
-    def _repr_html_(self) -> str:
-        return self.html
+def _to_html(fig, update: Callable[[int], Any], labels: Sequence[str], *, label: str, fps: float,
+             default_mode: str, name: str, what: str, alt: str, max_bytes: int) -> AnimationHTML:
+    """Draw ``update(i)`` for every frame and write the player.
 
-    def __repr__(self) -> str:
-        return f"<{self.name}: {self.what}, {self.num_frames} frames>"
-
-
-def _layered_writer(fps: float, default_mode: str):
-    """matplotlib's HTMLWriter, with frames stored as overlays on one shared background.
-
-    Each grabbed frame is kept as pixels (:func:`_static_html.render_rgb`); when the writer
-    finishes, :func:`_static_html.layered_frames` splits them into a background, which the
-    player's ``<img>`` shows as its CSS background, and one transparent overlay per frame,
-    which the player swaps as it would whole frames.
+    ``labels`` names each frame; the slider, labelled ``label``, shows it next to itself.
+    The frames are stored as overlays on one shared background (see
+    ``_static_html.layered_frames``).
     """
-    from matplotlib.animation import HTMLWriter
-
-    class LayeredHTMLWriter(HTMLWriter):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.frame_format = "png"
-            self.pictures: list[np.ndarray] = []
-            self.png_sizes: list[int] = []
-            self.background: bytes | None = None
-
-        def grab_frame(self, **savefig_kwargs):
-            if not hasattr(self, "_saved_frames"):  # pragma: no cover - other matplotlib internals
-                raise RuntimeError("this matplotlib's HTMLWriter has no _saved_frames list")
-            self.pictures.append(_static_html.render_rgb(self.fig))
-
-        def finish(self):
-            self.background, overlays = _static_html.layered_frames(self.pictures)
-            self.png_sizes = [len(png) for png in overlays]
-            self._saved_frames[:] = [base64.encodebytes(png).decode("ascii") for png in overlays]
-            super().finish()
-
-    return LayeredHTMLWriter(fps=fps, embed_frames=True, default_mode=default_mode)
-
-
-def _to_html(fig, update, num_frames: int, *, fps: float, default_mode: str, name: str, what: str,
-             max_bytes: int) -> AnimationHTML:
-    """Draw ``update(i)`` for every frame into matplotlib's HTMLWriter and tidy its output.
-
-    This is what ``FuncAnimation(fig, update, frames).to_jshtml()`` does, without the
-    extra draw per frame that ``Animation.save`` makes before grabbing it.
-    """
-    writer = _layered_writer(fps, default_mode)
-    with tempfile.TemporaryDirectory() as tmp:
-        target = _FilePath(tmp, "animation.html")
-        with writer.saving(fig, str(target), fig.dpi):
-            for i in range(num_frames):
-                update(i)
-                writer.grab_frame()
-        text = target.read_text(encoding="utf-8")
-    html, uid = _static_html.self_contained_jshtml(text, kind=name, num_frames=num_frames,
-                                                   background=writer.background)
+    pictures = []
+    for i in range(len(labels)):
+        update(i)
+        pictures.append(_static_html.render_rgb(fig))
+    background, overlays = _static_html.layered_frames(pictures)
+    keys = {f"frame={i}": i for i in range(len(labels))}
+    slider = dict(path="frame", name="frame", label=label, kind="int", labels=list(labels), index=0,
+                  parent=None, option=None, active=True)
+    player = dict(interval_ms=max(1, round(1000 / fps)), mode=default_mode)
+    uid = _static_html.stable_id(name, what, alt, label, str(player["interval_ms"]), default_mode,
+                                 *labels, background, *overlays)
+    page = _static_html.explorer_html(
+        uid=uid, title=None, controls=[slider], keys=keys, frames=overlays, initial_key="frame=0",
+        alt=alt, background=background, player=player,
+    )
     result = AnimationHTML(
-        html=html, uid=uid, name=name, what=what, num_frames=num_frames,
-        image_bytes=writer.png_sizes, frame_size=_static_html.png_size(writer.background),
+        html=page, uid=uid, name=name, what=what, num_frames=len(labels),
+        image_bytes=[len(png) for png in overlays], frame_size=_static_html.png_size(background),
     )
     if result.nbytes > max_bytes:
         raise ValueError(
-            f"the animation's HTML is {result.nbytes / 1e6:.2f} MB ({num_frames} frames of "
+            f"the animation's HTML is {result.nbytes / 1e6:.2f} MB ({result.num_frames} frames of "
             f"{result.frame_size[0]}x{result.frame_size[1]} px), above max_bytes={max_bytes}; "
             "use fewer frames, a smaller figsize or dpi, or raise max_bytes"
         )
@@ -205,16 +160,32 @@ def race(
         Frames of the animation (2 to 300).
     fps : float
         Frames per second when playing.
+    show_loss : bool
+        Draw :math:`f(x_k) - f^*` next to the paths.
+    title : str, optional
+        The start of the heading above the frames (default: the function's name).
     default_mode : {"loop", "once", "reflect"}
-        What the player does at the end.
+        What the player does after the last frame, at first: start again from the first
+        frame, stop, or play backwards to the first frame and on. The reader can change it
+        in the menu next to the slider.
     figsize, dpi :
         Frame size: the default is 640 x 272 pixels.
     max_bytes : int
         The largest HTML accepted.
+    name : str
+        The start of the text form, ``<race: 3 optimizers, 50 frames>``.
 
     Returns
     -------
     AnimationHTML
+        A slider over the frames (labelled with the step each one shows) with a play/pause
+        button.
+
+    Raises
+    ------
+    ValueError
+        If the function is not 2-D, an argument is out of range (the message names it) or
+        the HTML would be larger than ``max_bytes``.
     """
     from lrutils.descent import optimize
 
@@ -298,8 +269,9 @@ def race(
 
     n = len(paths)
     what = f"{n} optimizer{'s' if n != 1 else ''}"
-    return _to_html(fig, update, frames, fps=fps, default_mode=default_mode, name=name, what=what,
-                    max_bytes=max_bytes)
+    alt = f"{title or obj.name}: paths of {', '.join(paths)} on the contours"
+    return _to_html(fig, update, [str(int(k)) for k in steps_at], label="step", fps=fps,
+                    default_mode=default_mode, name=name, what=what, alt=alt, max_bytes=max_bytes)
 
 
 def saddle_escape(

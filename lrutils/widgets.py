@@ -541,15 +541,18 @@ class _Drawer:
 # --------------------------------------------------------------------------------------
 # Static output
 # --------------------------------------------------------------------------------------
-class StaticExplorer:
+class StaticExplorer(_static_html.StaticHTML):
     """A precomputed explorer: self-contained HTML with one frame per control state.
 
-    Displays as HTML in Jupyter (``_repr_html_``) and as a one-line summary in text.
+    Displays as HTML in Jupyter (``_repr_html_``) and as a one-line summary in text. The
+    result type it shares with the animations lives in ``lrutils._static_html``.
 
     Attributes
     ----------
     html : str
         The HTML block (``div.lru-explorer``; see the module ``lrutils._static_html``).
+    uid : str
+        The id of the block, derived from its content.
     num_controls : int
         Number of controls (those of every option of a :class:`Choice` included).
     num_frames : int
@@ -566,25 +569,12 @@ class StaticExplorer:
         Size of :attr:`html` in bytes (UTF-8).
     """
 
-    def __init__(self, *, html: str, name: str, num_controls: int, num_frames: int,
+    def __init__(self, *, html: str, uid: str, name: str, num_controls: int, num_frames: int,
                  image_bytes: list[int], frame_size: tuple[int, int]):
-        self.html = html
-        self.name = name
+        what = f"{num_controls} control{'s' if num_controls != 1 else ''}"
+        super().__init__(html=html, uid=uid, name=name, what=what, num_frames=num_frames,
+                         image_bytes=image_bytes, frame_size=frame_size)
         self.num_controls = num_controls
-        self.num_frames = num_frames
-        self.image_bytes = image_bytes
-        self.num_images = len(image_bytes)
-        self.frame_size = frame_size
-        self.nbytes = len(html.encode("utf-8"))
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        controls = f"{self.num_controls} control{'s' if self.num_controls != 1 else ''}"
-        # Only counts: the text output stays the same if the pixels change with a new matplotlib.
-        frames = f"{self.num_frames} frame{'s' if self.num_frames != 1 else ''}"
-        return f"<{self.name}: {controls}, {frames}>"
 
 
 def _build_static(draw, controls, setup, title, name, figsize, dpi, layout, max_frames,
@@ -635,7 +625,7 @@ def _build_static(draw, controls, setup, title, name, figsize, dpi, layout, max_
         initial_key=initial_key, alt=title or name,
     )
     result = StaticExplorer(
-        html=page, name=name, num_controls=len(nodes), num_frames=len(keys),
+        html=page, uid=uid, name=name, num_controls=len(nodes), num_frames=len(keys),
         image_bytes=[len(f) for f in frames], frame_size=_static_html.png_size(background),
     )
     if result.nbytes > max_bytes:

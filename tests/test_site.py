@@ -187,16 +187,15 @@ def _check_explorers(tab) -> list[str]:
 
 
 def _check_animations(tab) -> list[str]:
-    """matplotlib's JavaScript player: pressing Play must advance the frames."""
+    """An animation (an explorer with a play button): pressing Play must advance the frames.
+    Its slider, background and frames are checked with the explorers above."""
     problems = []
-    players = tab.locator("div.animation")
+    players = tab.locator("div.lru-animation")
     for i in range(players.count()):
         root = players.nth(i)
-        image = root.locator("img").first
+        image = root.locator("img.lru-frame")
         src = image.get_attribute("src")
-        if (why := image.evaluate(_BACKGROUND_OK)):
-            problems.append(f"animation {i}: {why}")
-        play = root.locator("button[title='Play']")
+        play = root.locator("button.lru-play[title='Play']")
         if play.count() != 1:
             problems.append(f"animation {i}: no Play button")
             continue
@@ -205,7 +204,11 @@ def _check_animations(tab) -> list[str]:
             tab.wait_for_function("([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(), src], timeout=5000)
         except Exception:
             problems.append(f"animation {i}: pressing Play did not change the frame")
-        root.locator("button[title='Pause']").click()
+        pause = root.locator("button.lru-play[title='Pause']")
+        if pause.count() != 1:
+            problems.append(f"animation {i}: once playing, the button is not a Pause button")
+            continue
+        pause.click()
     return problems
 
 
@@ -306,7 +309,7 @@ def test_interactive_figures_reach_the_pages(built_site):
             for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
         )
         html = (built_site / f"{page}.html").read_text(encoding="utf-8")
-        for marker in ('class="lru-explorer"', 'class="animation"'):
+        for marker in ('class="lru-explorer"', 'class="lru-explorer lru-animation"'):
             assert html.count(marker) == stored.count(marker), f"{page}: {marker} stored {stored.count(marker)}x, shown {html.count(marker)}x"
     total = sum((built_site / f"{p}.html").read_text(encoding="utf-8").count('class="lru-explorer"') for p in PAGES)
     assert total >= 1, "no explorer on any page"

@@ -1,4 +1,4 @@
-"""Tests of lrutils.widgets (explorers, static and live) and lrutils.animation.
+"""Tests of lrutils.widgets (explorers, static and live); lrutils.animation is in test_animation.py.
 
 The static HTML is checked by parsing it (the browser test of the built site is separate):
 one range input per numeric control with the right number of positions, one select per
@@ -23,10 +23,8 @@ import pytest
 from PIL import Image
 
 from lrutils import mode as lr_mode
-from lrutils.animation import race, saddle_escape
 from lrutils.descent import gradient_descent
 from lrutils.functions import get_function
-from lrutils.optimizers import adam, sgd
 from lrutils.widgets import (
     Choice,
     IntSlider,
@@ -539,32 +537,9 @@ def test_schedule_explorer_one_epoch():
 
 
 # --------------------------------------------------------------------------------------
-# Animations
+# The PNG helpers shared with the animations (lrutils._static_html); the animations
+# themselves are tested in test_animation.py
 # --------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def small_race():
-    opts = {"gd": sgd(0.1), "adam": adam(0.1)}
-    kwargs = dict(num_steps=20, frames=5, figsize=(4.0, 2.0), dpi=40)
-    return race("quadratic", opts, **kwargs), race("quadratic", opts, **kwargs)
-
-
-def test_race_is_reproducible_and_self_contained(small_race):
-    first, second = small_race
-    assert first.html == second.html
-    html = first.html
-    assert "http" not in without_base64(html) and "<link" not in html
-    assert not re.search(r"<script[^>]*\bsrc=", html)
-    assert 'class="fa ' not in html  # Font Awesome glyphs replaced by inline SVG
-    assert not re.search(r"[0-9a-f]{32}", html.replace(first.uid, ""))  # no uuid4 left
-    assert f'id="_anim_img{first.uid}"' in html and f"anim{first.uid} = new Animation" in html
-    assert html.count('"data:image/png;base64,') == 5 and 'data-lru-frames="5"' in html
-    assert 'title="Play"' in html and 'class="anim-slider"' in html
-    assert repr(first) == "<race: 2 optimizers, 5 frames>"
-    assert first.frame_size == (160, 80)
-    # the player's <img> carries the shared background under its overlays
-    assert re.search(rf'<img id="_anim_img{first.uid}" style="background:[^"]*url\(data:image/png', html)
-
-
 def test_layered_frames_give_each_frame_back_in_fewer_bytes():
     from lrutils._static_html import encode_png, layered_frames, render_rgb
     from lrutils.widgets import _new_figure
@@ -595,19 +570,6 @@ def test_layered_frames_give_each_frame_back_in_fewer_bytes():
         layered_frames([frames[0], frames[0][:-1]])
     with pytest.raises(ValueError, match="at least one"):
         layered_frames([])
-
-
-def test_saddle_escape_and_bad_input():
-    anim = saddle_escape(num_steps=10, frames=3, figsize=(4.0, 2.0), dpi=40)
-    assert repr(anim) == "<saddle_escape: 3 optimizers, 3 frames>"
-    with pytest.raises(ValueError, match="saddle.*Functions with saddles: .*saddle"):
-        saddle_escape("quadratic", frames=3)
-    with pytest.raises(ValueError, match="dim=1"):
-        race("parabola", {"gd": sgd(0.1)}, frames=3)
-    with pytest.raises(ValueError, match="'loop', 'once', 'reflect'"):
-        race("quadratic", {"gd": sgd(0.1)}, frames=3, default_mode="bounce")
-    with pytest.raises(ValueError, match="adamx"):
-        race("quadratic", {"x": "adamx"}, frames=3)
 
 
 def test_render_png_is_deterministic():
