@@ -9,12 +9,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(shell find chapters appendices -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
 
-.PHONY: help venv book test test-portable unit lab execute benchmarks clean
+.PHONY: help venv book test test-portable test-oldest unit lab execute benchmarks clean
 
 help:
 	@echo "make book      build the website into _build/html"
 	@echo "make test      run every test (package, notebooks, site build, browser)"
 	@echo "make test-portable  re-run the notebook checks as two other CPUs would compute them"
+	@echo "make test-oldest    run the package tests with the oldest versions pyproject.toml allows"
 	@echo "make lab       start JupyterLab with the book's environment"
 	@echo "make execute   re-execute every notebook in place and store its outputs"
 	@echo "make benchmarks  time every notebook, one at a time (no files changed)"
@@ -56,6 +57,25 @@ test-portable: $(STAMP)
 	  echo "== notebooks with $$env"; \
 	  env $$env LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) -p no:cacheprovider chapters appendices || status=1; \
 	done; exit $$status
+
+# The package tests (not the notebooks, whose outputs were made with the newest versions) in a
+# second environment, .venv-oldest, with the lowest versions pyproject.toml allows: TensorFlow
+# 2.16, Keras 3.5, NumPy 1.26, matplotlib 3.8... (tools/oldest-requirements.txt).
+OLDEST := .venv-oldest
+OLDEST_STAMP := $(OLDEST)/.installed
+
+$(OLDEST_STAMP): tools/oldest-requirements.txt pyproject.toml
+	@test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -r tools/oldest-requirements.txt
+	$(OLDEST)/bin/python -m pip install --quiet --no-deps -e .
+	@touch $(OLDEST_STAMP)
+
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST)/bin/python -c "import keras, tensorflow, numpy; print('Keras', keras.__version__, '/ TensorFlow', tensorflow.__version__, '/ NumPy', numpy.__version__)"
+	LRUTILS_STATIC=1 $(OLDEST)/bin/python -m pytest $(XDIST) -p no:cacheprovider -o addopts=-ra \
+	  tests -m "not site and not lab and not launch" \
+	  --ignore=tests/test_notebooks.py --ignore=tests/test_nbval_approx.py --ignore=tests/test_execute_notebooks.py
 
 unit: $(STAMP)
 	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) tests -m "not site and not lab and not launch"

@@ -15,9 +15,7 @@ def _resolve(app, env, node, contnode):
         return None
     name = target.split(".", 1)[1]
     lrutils = importlib.import_module("lrutils")
-    module = lrutils._EXPORTS.get(name) or ("seed" if name == "set_seed" else None)
-    if module is None and name in ("static_mode", "set_static_mode"):
-        module = "mode"
+    module = lrutils._EXPORTS.get(name)
     if module is None:
         return None
     node["reftarget"] = f"lrutils.{module}.{name}"

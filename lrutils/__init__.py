@@ -1,64 +1,326 @@
 """lrutils: the helper package of *Learning Rates and Optimizers, a hands-on guide with Keras 3*.
 
 Importing :mod:`lrutils` is cheap: submodules load on first use, and nothing imports TensorFlow
-until a Keras-facing name is used. The public names of the submodules are available at the top
-level (``lrutils.load_data``, ``lrutils.gradient_descent``, ``lrutils.cosine_decay``, ...), except
-those of two modules whose names are best read with their module, as in Keras:
-``lrutils.optimizers.adam(...)``, ``lrutils.mlp.forward(...)`` and ``lrutils.batched.MLP(...)``;
-their entry points (``get_optimizer``, ``apply_updates``, ``init_two_layer``, ``run_grid``, ...)
-are re-exported as well.
+until a Keras-facing name is used. The entry points of the submodules are available at the top
+level (``lrutils.load_data``, ``lrutils.gradient_descent``, ``lrutils.cosine_decay``,
+``lrutils.find_lr``, ...). Three kinds of names stay with their module, where they read
+unambiguously:
 
-Modules: :mod:`~lrutils.seed`, :mod:`~lrutils.mode`, :mod:`~lrutils.data`,
-:mod:`~lrutils.plotting`, :mod:`~lrutils.experiments`, :mod:`~lrutils.callbacks`,
-:mod:`~lrutils.functions`, :mod:`~lrutils.descent`, :mod:`~lrutils.optimizers`,
-:mod:`~lrutils.mlp`, :mod:`~lrutils.gradcheck`.
+* the optimizers and the network pieces, as in Keras: ``lrutils.optimizers.adam(...)``,
+  ``lrutils.mlp.forward(...)``, ``lrutils.batched.MLP(...)``;
+* names that would mean something else at the top level: the schedules ``constant``,
+  ``exponential``, ``triangular``, ``triangular2`` and ``exp_range``
+  (``lrutils.schedules.constant(0.1)``), the descent trajectory ``lrutils.descent.Path`` (not a
+  file path), the graph pieces ``lrutils.graphs.Node``, ``Op`` and ``OPS``, and the controls'
+  base class ``lrutils.widgets.Control``.
+
+The table below (``_EXPORTS``) is written out, and repeated as imports for type checkers and
+IDEs; a test keeps both equal to the modules' ``__all__``.
+
+Modules, in the order of the book: :mod:`~lrutils.functions`, :mod:`~lrutils.descent`,
+:mod:`~lrutils.mlp`, :mod:`~lrutils.gradcheck`, :mod:`~lrutils.graphs`,
+:mod:`~lrutils.optimizers`, :mod:`~lrutils.schedules`, :mod:`~lrutils.keras_schedules`,
+:mod:`~lrutils.callbacks`, :mod:`~lrutils.lr_range`, :mod:`~lrutils.lr_finder`,
+:mod:`~lrutils.data`, :mod:`~lrutils.experiments`, :mod:`~lrutils.batched`,
+:mod:`~lrutils.widgets`, :mod:`~lrutils.animation`, :mod:`~lrutils.plotting`,
+:mod:`~lrutils.seed`, :mod:`~lrutils.mode`.
 """
 
 from __future__ import annotations
 
-import ast
 import importlib
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .mode import set_static_mode, static_mode
 from .seed import set_seed
 
 __version__ = "0.1.0"
 
-# Modules whose whole ``__all__`` is re-exported; read from the source so that importing
-# lrutils loads none of them (some import TensorFlow).
-_FULL = (
-    "data", "plotting", "experiments", "callbacks", "functions", "descent", "gradcheck",
-    "schedules", "keras_schedules", "widgets", "animation", "lr_finder", "graphs",
+#: The public modules, each documented on the reference page.
+PUBLIC_MODULES = (
+    "functions", "descent", "mlp", "gradcheck", "graphs", "optimizers", "schedules",
+    "keras_schedules", "callbacks", "lr_range", "lr_finder", "data", "experiments", "batched",
+    "widgets", "animation", "plotting", "seed", "mode",
 )
-# Modules re-exported only in part (their other names read better with the module prefix).
-_PARTIAL = {
-    "optimizers": ("GradientTransformation", "apply_updates", "get_optimizer", "OPTIMIZERS", "keras_equivalent"),
-    "mlp": ("MLPParams", "init_two_layer", "init_mlp", "deep_stack_grad_norms"),
-    "batched": ("run_grid", "keras_model"),
+
+#: Top-level name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    # seed, mode (imported above)
+    "set_seed": "seed",
+    "static_mode": "mode",
+    "set_static_mode": "mode",
+    # data
+    "DATASETS": "data",
+    "Dataset": "data",
+    "DatasetUnavailableError": "data",
+    "load_data": "data",
+    "stratified_split": "data",
+    # plotting
+    "BOOK_STYLE": "plotting",
+    "use_book_style": "plotting",
+    "plot_runs": "plotting",
+    "log_lr_axis": "plotting",
+    # experiments
+    "run_experiments": "experiments",
+    "summarize": "experiments",
+    "RESERVED_KEYS": "experiments",
+    # callbacks
+    "LearningRateRecorder": "callbacks",
+    "current_learning_rate": "callbacks",
+    # functions
+    "Objective": "functions",
+    "quadratic": "functions",
+    "parabola": "functions",
+    "double_well": "functions",
+    "rosenbrock": "functions",
+    "beale": "functions",
+    "himmelblau": "functions",
+    "saddle": "functions",
+    "six_hump_camel": "functions",
+    "FUNCTIONS": "functions",
+    "get_function": "functions",
+    # descent
+    "gradient_descent": "descent",
+    "optimize": "descent",
+    "LinearRegressionData": "descent",
+    "make_linear_regression": "descent",
+    "regression_objective": "descent",
+    "MinibatchPath": "descent",
+    "minibatch_gd": "descent",
+    "convergence_rate": "descent",
+    # gradcheck
+    "DEFAULT_TINY": "gradcheck",
+    "numerical_gradient": "gradcheck",
+    "relative_error": "gradcheck",
+    "GradCheckResult": "gradcheck",
+    "gradient_check": "gradcheck",
+    # schedules
+    "Schedule": "schedules",
+    "step_decay": "schedules",
+    "inverse_time_decay": "schedules",
+    "exponential_decay": "schedules",
+    "polynomial_decay": "schedules",
+    "piecewise_constant": "schedules",
+    "cosine_decay": "schedules",
+    "linear_warmup": "schedules",
+    "cosine_decay_restarts": "schedules",
+    "one_cycle": "schedules",
+    "one_cycle_momentum": "schedules",
+    "join_schedules": "schedules",
+    "per_epoch": "schedules",
+    "SCHEDULES": "schedules",
+    "get_schedule": "schedules",
+    # keras_schedules
+    "KerasSchedule": "keras_schedules",
+    "to_keras": "keras_schedules",
+    "to_epoch_scheduler": "keras_schedules",
+    "scheduled_momentum": "keras_schedules",
+    # widgets
+    "LogSlider": "widgets",
+    "Slider": "widgets",
+    "IntSlider": "widgets",
+    "Choice": "widgets",
+    "explore": "widgets",
+    "StaticExplorer": "widgets",
+    "LiveExplorer": "widgets",
+    "lr_explorer": "widgets",
+    "optimizer_explorer": "widgets",
+    "schedule_explorer": "widgets",
+    # animation
+    "AnimationHTML": "animation",
+    "race": "animation",
+    "saddle_escape": "animation",
+    # lr_range
+    "SWEEP_MODES": "lr_range",
+    "SUGGESTION_RULES": "lr_range",
+    "SUGGESTION_METHODS": "lr_range",
+    "DEFAULT_TRIAL_STEPS": "lr_range",
+    "STOP_REASONS": "lr_range",
+    "MIN_STEPS": "lr_range",
+    "sweep_learning_rates": "lr_range",
+    "smooth_losses": "lr_range",
+    "batch_losses_from_running_mean": "lr_range",
+    "Suggestion": "lr_range",
+    "suggest_lr": "lr_range",
+    "valley_index": "lr_range",
+    "FLAT_DROP": "lr_range",
+    "loss_drop": "lr_range",
+    "trial_candidates": "lr_range",
+    "trial_score": "lr_range",
+    "trial_diverged": "lr_range",
+    "Trials": "lr_range",
+    "LRFinderResult": "lr_range",
+    # lr_finder
+    "LRFinder": "lr_finder",
+    "find_lr": "lr_finder",
+    # graphs
+    "GraphPass": "graphs",
+    "backprop": "graphs",
+    "graph_layout": "graphs",
+    "draw_graph": "graphs",
+    # optimizers
+    "GradientTransformation": "optimizers",
+    "apply_updates": "optimizers",
+    "get_optimizer": "optimizers",
+    "OPTIMIZERS": "optimizers",
+    "keras_equivalent": "optimizers",
+    # mlp
+    "MLPParams": "mlp",
+    "init_two_layer": "mlp",
+    "init_mlp": "mlp",
+    "deep_stack_grad_norms": "mlp",
+    # batched
+    "run_grid": "batched",
+    "keras_model": "batched",
 }
-_SUBMODULES = frozenset(_FULL) | frozenset(_PARTIAL) | {"mode", "seed"}
 
+if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
+    from .data import (
+        DATASETS,
+        Dataset,
+        DatasetUnavailableError,
+        load_data,
+        stratified_split,
+    )
+    from .plotting import (
+        BOOK_STYLE,
+        use_book_style,
+        plot_runs,
+        log_lr_axis,
+    )
+    from .experiments import (
+        run_experiments,
+        summarize,
+        RESERVED_KEYS,
+    )
+    from .callbacks import (
+        LearningRateRecorder,
+        current_learning_rate,
+    )
+    from .functions import (
+        Objective,
+        quadratic,
+        parabola,
+        double_well,
+        rosenbrock,
+        beale,
+        himmelblau,
+        saddle,
+        six_hump_camel,
+        FUNCTIONS,
+        get_function,
+    )
+    from .descent import (
+        gradient_descent,
+        optimize,
+        LinearRegressionData,
+        make_linear_regression,
+        regression_objective,
+        MinibatchPath,
+        minibatch_gd,
+        convergence_rate,
+    )
+    from .gradcheck import (
+        DEFAULT_TINY,
+        numerical_gradient,
+        relative_error,
+        GradCheckResult,
+        gradient_check,
+    )
+    from .schedules import (
+        Schedule,
+        step_decay,
+        inverse_time_decay,
+        exponential_decay,
+        polynomial_decay,
+        piecewise_constant,
+        cosine_decay,
+        linear_warmup,
+        cosine_decay_restarts,
+        one_cycle,
+        one_cycle_momentum,
+        join_schedules,
+        per_epoch,
+        SCHEDULES,
+        get_schedule,
+    )
+    from .keras_schedules import (
+        KerasSchedule,
+        to_keras,
+        to_epoch_scheduler,
+        scheduled_momentum,
+    )
+    from .widgets import (
+        LogSlider,
+        Slider,
+        IntSlider,
+        Choice,
+        explore,
+        StaticExplorer,
+        LiveExplorer,
+        lr_explorer,
+        optimizer_explorer,
+        schedule_explorer,
+    )
+    from .animation import (
+        AnimationHTML,
+        race,
+        saddle_escape,
+    )
+    from .lr_range import (
+        SWEEP_MODES,
+        SUGGESTION_RULES,
+        SUGGESTION_METHODS,
+        DEFAULT_TRIAL_STEPS,
+        STOP_REASONS,
+        MIN_STEPS,
+        sweep_learning_rates,
+        smooth_losses,
+        batch_losses_from_running_mean,
+        Suggestion,
+        suggest_lr,
+        valley_index,
+        FLAT_DROP,
+        loss_drop,
+        trial_candidates,
+        trial_score,
+        trial_diverged,
+        Trials,
+        LRFinderResult,
+    )
+    from .lr_finder import (
+        LRFinder,
+        find_lr,
+    )
+    from .graphs import (
+        GraphPass,
+        backprop,
+        graph_layout,
+        draw_graph,
+    )
+    from .optimizers import (
+        GradientTransformation,
+        apply_updates,
+        get_optimizer,
+        OPTIMIZERS,
+        keras_equivalent,
+    )
+    from .mlp import (
+        MLPParams,
+        init_two_layer,
+        init_mlp,
+        deep_stack_grad_norms,
+    )
+    from .batched import (
+        run_grid,
+        keras_model,
+    )
 
-def _public_names(module: str) -> tuple[str, ...]:
-    path = Path(__file__).with_name(f"{module}.py")
-    if not path.exists():
-        return ()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
-            return tuple(ast.literal_eval(node.value))
-    return ()
-
-
-_EXPORTS: dict[str, str] = {name: m for m in _FULL for name in _public_names(m)}
-_EXPORTS.update({name: m for m, names in _PARTIAL.items() for name in names})
-
-__all__ = ["set_seed", "static_mode", "set_static_mode", "__version__", *_EXPORTS]
+__all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
+    if name in PUBLIC_MODULES:
         return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
@@ -69,4 +331,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)
+    return sorted(set(globals()) | set(_EXPORTS) | set(PUBLIC_MODULES))

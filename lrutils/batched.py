@@ -28,13 +28,13 @@ Keras shape, and one optimizer per run, exactly as in a Keras model.
 
 from __future__ import annotations
 
-import numbers
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import numpy as np
 
+from ._checks import check_choice, check_dataset, check_flag, check_int, check_seeds, lookup
 from .seed import set_seed
 
 if TYPE_CHECKING:  # pandas is imported when run_grid runs
@@ -78,20 +78,16 @@ def _check_architecture(model: Any) -> Architecture:
         raise TypeError(f"model must be an lrutils.batched.MLP or CNN, got {model!r}")
     sizes = model.hidden if isinstance(model, MLP) else model.filters
     what = "hidden" if isinstance(model, MLP) else "filters"
-    if not isinstance(sizes, tuple) or any(
-        isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1 for h in sizes
-    ):
-        raise ValueError(f"{what} must be a tuple of positive integers, got {what}={sizes!r}")
-    if model.activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {_ACTIVATIONS}, got activation={model.activation!r}")
+    if not isinstance(sizes, tuple):
+        raise TypeError(f"{what} must be a tuple of positive integers, got {what}={sizes!r}")
+    sizes = tuple(check_int(f"{what}[{i}]", h, minimum=1) for i, h in enumerate(sizes))
+    checked = {what: sizes, "activation": check_choice("activation", model.activation, _ACTIVATIONS)}
     if isinstance(model, CNN):
         if not sizes:
             raise ValueError("filters must name at least one convolution, got filters=()")
         for arg in ("kernel_size", "strides"):
-            value = getattr(model, arg)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{arg} must be a positive integer, got {arg}={value!r}")
-    return model
+            checked[arg] = check_int(arg, getattr(model, arg), minimum=1)
+    return model._replace(**checked)
 
 
 def keras_model(model: Architecture, input_shape: Sequence[int], num_classes: int):
@@ -138,10 +134,8 @@ def make_optimizer(optimizer: Any, **kwargs: Any):
 
     if isinstance(optimizer, str):
         classes = _keras_optimizer_classes()
-        name, fixed = ALIASES.get(optimizer.lower(), (optimizer.lower(), {}))
-        if name not in classes:
-            valid = ", ".join(sorted(set(ALIASES) | set(classes)))
-            raise ValueError(f"unknown optimizer {optimizer!r}; valid names: {valid}")
+        key = lookup(set(ALIASES) | set(classes), optimizer, "optimizer", argument="optimizer")
+        name, fixed = ALIASES.get(key, (key, {}))
         return classes[name](**{**fixed, **kwargs})
     if callable(optimizer):
         result = optimizer(**kwargs)
@@ -163,21 +157,6 @@ def _keras_optimizer_classes() -> dict[str, type]:
 def _is_elementwise(opt) -> bool:
     return (type(opt).__name__ in ELEMENTWISE_OPTIMIZERS and opt.clipnorm is None
             and opt.global_clipnorm is None)
-
-
-def _unpack(data: Any):
-    if hasattr(data, "x_train"):
-        return data.x_train, data.y_train, data.x_val, data.y_val
-    if isinstance(data, Sequence) and len(data) == 4:
-        return tuple(data)
-    raise TypeError("data must be an lrutils Dataset (from load_data) or a tuple "
-                    f"(x_train, y_train, x_val, y_val), got {type(data).__name__}")
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-    return int(value)
 
 
 class _Layer(NamedTuple):
@@ -255,22 +234,22 @@ def run_grid(
 
     from .callbacks import current_learning_rate
 
-    if not isinstance(configs, Mapping) or not configs:
-        raise ValueError("configs must be a non-empty mapping of name -> optimizer settings")
+    if not isinstance(configs, Mapping):
+        raise TypeError("configs must be a non-empty mapping of name -> optimizer settings, "
+                        f"got {type(configs).__name__}")
+    if not configs:
+        raise ValueError("configs must be a non-empty mapping of name -> optimizer settings, got configs={}")
     for name, params in configs.items():
-        if not isinstance(params, Mapping) or "optimizer" not in params:
+        if not isinstance(params, Mapping):
+            raise TypeError(f"configs[{name!r}] must be a mapping with an 'optimizer' key, got {params!r}")
+        if "optimizer" not in params:
             raise ValueError(f"configs[{name!r}] must be a mapping with an 'optimizer' key, got {params!r}")
     model = _check_architecture(model)
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds!r}")
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-    x_train, y_train, x_val, y_val = (np.asarray(a) for a in _unpack(data))
+    seeds = check_seeds("seeds", seeds, distinct=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    shuffle = check_flag("shuffle", shuffle)
+    x_train, y_train, x_val, y_val = (np.asarray(a) for a in check_dataset("data", data))
     for name, y in (("y_train", y_train), ("y_val", y_val)):
         if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1:
             raise ValueError(f"{name} must be a 1-D array of integer class labels, got dtype {y.dtype} and shape {y.shape}")

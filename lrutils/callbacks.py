@@ -12,6 +12,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from ._checks import check_flag, check_string
+
 __all__ = ["LearningRateRecorder", "current_learning_rate"]
 
 
@@ -50,12 +52,8 @@ class LearningRateRecorder(keras.callbacks.Callback):
 
     def __init__(self, per_batch: bool = True, key: str = "learning_rate"):
         super().__init__()
-        if not isinstance(per_batch, bool):
-            raise TypeError(f"per_batch must be True or False, got {per_batch!r}")
-        if not isinstance(key, str) or not key:
-            raise ValueError(f"key must be a non-empty string, got {key!r}")
-        self.per_batch = per_batch
-        self.key = key
+        self.per_batch = check_flag("per_batch", per_batch)
+        self.key = check_string("key", key)
         self.batch_rates: list[float] = []
         self.steps: list[int] = []
         self.epoch_rates: list[float] = []

@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_flag, check_interval, lookup
+
 __all__ = ["DATASETS", "Dataset", "DatasetUnavailableError", "load_data", "stratified_split"]
 
 #: Names accepted by :func:`load_data`.
@@ -70,8 +72,7 @@ def stratified_split(
     For every class ``c`` with ``n_c`` examples, ``round(val_size * n_c)`` of them go to
     validation. Both index arrays are shuffled, so neither is sorted by label.
     """
-    if not 0.0 < val_size < 1.0:
-        raise ValueError(f"val_size must be in (0, 1), got {val_size!r}")
+    val_size = check_interval("val_size", val_size, 0.0, 1.0, low_open=True, high_open=True)
     y = np.asarray(y)
     rng = np.random.default_rng(seed)
     train, val = [], []
@@ -138,10 +139,8 @@ def load_data(
     >>> data.x_train.shape, data.x_val.shape
     ((4000, 784), (1000, 784))
     """
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"unknown dataset name {name!r}; valid names are {', '.join(DATASETS)}")
-    if not isinstance(flatten, bool):
-        raise TypeError(f"flatten must be True or False, got {flatten!r}")
+    name = lookup(DATASETS, name, "dataset")
+    flatten = check_flag("flatten", flatten)
     if name in _DOWNLOADED:
         (x_tr, y_tr), (x_va, y_va) = _download(name)
         return Dataset(

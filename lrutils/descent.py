@@ -13,13 +13,12 @@
 from __future__ import annotations
 
 import math
-import numbers
-import operator
 from typing import Callable, NamedTuple, Union
 
 import numpy as np
 
-from lrutils.functions import Objective, _make
+from ._checks import check_choice, check_int, check_interval, check_learning_rate, check_rate_at, check_real
+from .functions import Objective, _make
 
 __all__ = [
     "Path",
@@ -86,11 +85,15 @@ class Path(NamedTuple):
             The first such index (the path may leave the ball again later), or None if
             no iterate qualifies.
         """
-        tol = float(tol)
-        if not tol >= 0:
-            raise ValueError(f"tol must be a non-negative number, got tol={tol!r}")
+        tol = check_real("tol", tol, minimum=0)
+        on = check_choice("on", on, ("loss", "x"))
         if on == "loss":
-            f_star = 0.0 if target is None else (target.f_min if isinstance(target, Objective) else float(target))
+            if target is None:
+                f_star = 0.0
+            elif isinstance(target, Objective):
+                f_star = target.f_min
+            else:
+                f_star = check_real("target", target)
             hits = np.abs(self.losses - f_star) <= tol
         elif on == "x":
             if target is None:
@@ -101,8 +104,6 @@ class Path(NamedTuple):
             else:
                 dist = np.linalg.norm(self.xs - np.asarray(target, dtype=float), axis=-1)
             hits = dist <= tol
-        else:
-            raise ValueError(f'on must be "loss" or "x", got on={on!r}')
         idx = np.flatnonzero(hits)
         return int(idx[0]) if idx.size else None
 
@@ -228,44 +229,23 @@ def _check_descent_args(objective, x0, learning_rate, num_steps, decay):
         raise ValueError(f"x0 must have shape ({dim},) for an objective with dim={dim}, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be finite, got x0={x0!r}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, numbers.Integral):
-        raise TypeError(f"num_steps must be an integer, got num_steps={num_steps!r}")
-    if num_steps < 1:
-        raise ValueError(f"num_steps must be a positive integer, got num_steps={num_steps!r}")
+    check_int("num_steps", num_steps, minimum=1)
     return x, _as_schedule(learning_rate, decay)
 
 
 def _as_schedule(learning_rate, decay=None) -> Callable[[int], float]:
     """Turn a constant or callable learning rate (and optional decay) into step -> rate."""
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
     if decay is not None:
-        decay = _check_nonneg("decay", decay)
+        decay = check_real("decay", decay, minimum=0)
         if callable(learning_rate):
             raise ValueError("decay can only be used with a constant learning_rate, not with a schedule; "
-                             "put the decay inside the schedule instead")
+                             f"put the decay inside the schedule instead, got decay={decay!r}")
     if callable(learning_rate):
-        def rate_at(step: int) -> float:
-            lr = learning_rate(step)
-            try:
-                lr = float(lr)
-            except (TypeError, ValueError):
-                raise TypeError(f"learning_rate({step}) must return a number, got {lr!r}") from None
-            if not (math.isfinite(lr) and lr >= 0):
-                raise ValueError(f"learning_rate({step}) must be a finite number >= 0, got {lr!r}")
-            return lr
-        return rate_at
-    lr = _check_nonneg("learning_rate", learning_rate)
+        return lambda step: check_rate_at("learning_rate", learning_rate, step)
     if decay:
-        return lambda step: lr / (1.0 + decay * step)
-    return lambda step: lr
-
-
-def _check_nonneg(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number or a callable step -> number, got {name}={value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {name}={value!r}")
-    return value
+        return lambda step: learning_rate / (1.0 + decay * step)
+    return lambda step: learning_rate
 
 
 # --------------------------------------------------------------------------------------
@@ -303,9 +283,9 @@ def make_linear_regression(n: int = 1000, dim: int = 2, noise: float = 0.5,
     seed : int or None
         Seed for ``numpy.random.default_rng``.
     """
-    n = _check_positive_int("n", n)
-    dim = _check_positive_int("dim", dim)
-    noise = _check_nonneg("noise", noise)
+    n = check_int("n", n, minimum=1)
+    dim = check_int("dim", dim, minimum=1)
+    noise = check_real("noise", noise, minimum=0)
     rng = np.random.default_rng(seed)
     X = np.column_stack([np.ones(n), rng.standard_normal((n, dim - 1))])
     w_true = rng.standard_normal(dim)
@@ -412,11 +392,11 @@ def minibatch_gd(X, y, learning_rate: LearningRate, batch_size: int, epochs: int
     """
     X, y = _check_data(X, y)
     n, dim = X.shape
-    batch_size = _check_positive_int("batch_size", batch_size)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     if batch_size > n:
         raise ValueError(f"batch_size must be between 1 and n={n} (the number of examples), "
                          f"got batch_size={batch_size}")
-    epochs = _check_positive_int("epochs", epochs)
+    epochs = check_int("epochs", epochs, minimum=1)
     rate_at = _as_schedule(learning_rate)
     w = np.zeros(dim) if w0 is None else np.array(w0, dtype=float)
     if w.shape != (dim,):
@@ -436,14 +416,6 @@ def minibatch_gd(X, y, learning_rate: LearningRate, batch_size: int, epochs: int
     weights = np.stack(weights)
     losses = np.array([0.5 * np.mean((X @ wk - y) ** 2) for wk in weights])
     return MinibatchPath(weights, losses, np.asarray(grad_evals))
-
-
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {name}={value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {name}={value!r}")
-    return operator.index(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -481,9 +453,7 @@ def convergence_rate(values, *, tail: float = 0.5) -> float:
         raise ValueError(f"values must be a 1-D sequence of errors, got shape {e.shape}")
     if not np.all(np.isfinite(e)) or np.any(e < 0):
         raise ValueError("values must be finite and non-negative errors")
-    tail = float(tail)
-    if not 0 < tail <= 1:
-        raise ValueError(f"tail must be in (0, 1], got tail={tail!r}")
+    tail = check_interval("tail", tail, 0.0, 1.0, low_open=True)
     zeros = np.flatnonzero(e == 0)
     if zeros.size:
         e = e[:zeros[0]]

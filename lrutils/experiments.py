@@ -9,12 +9,12 @@ larger than the spread between seeds of one configuration.
 
 from __future__ import annotations
 
+import numbers
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import numpy as np
-
+from ._checks import check_callable, check_dataset, check_flag, check_int, check_seeds
 from .mode import static_mode
 from .seed import set_seed
 
@@ -22,24 +22,6 @@ __all__ = ["run_experiments", "summarize", "RESERVED_KEYS"]
 
 #: Keys of a configuration that go to ``model.fit`` instead of to ``build``.
 RESERVED_KEYS = ("batch_size", "epochs", "callbacks")
-
-
-def _unpack_data(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    if hasattr(data, "x_train"):
-        return data.x_train, data.y_train, data.x_val, data.y_val
-    if isinstance(data, Sequence) and len(data) == 4:
-        return tuple(data)  # type: ignore[return-value]
-    raise TypeError(
-        "data must be an lrutils Dataset (from load_data) or a tuple "
-        f"(x_train, y_train, x_val, y_val), got {type(data).__name__}"
-    )
-
-
-def _check_seeds(seeds: Iterable[int]) -> list[int]:
-    seeds = list(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty list of non-negative integers, got {seeds!r}")
-    return [int(s) for s in seeds]
 
 
 def run_experiments(
@@ -86,27 +68,34 @@ def run_experiments(
 
     from .callbacks import LearningRateRecorder
 
-    if not callable(build):
-        raise TypeError(f"build must be callable, got {type(build).__name__}")
-    if not isinstance(configs, Mapping) or not configs:
-        raise ValueError("configs must be a non-empty mapping of name -> parameters")
+    check_callable("build", build)
+    if not isinstance(configs, Mapping):
+        raise TypeError(f"configs must be a non-empty mapping of name -> parameters, got {type(configs).__name__}")
+    if not configs:
+        raise ValueError("configs must be a non-empty mapping of name -> parameters, got configs={}")
     for name, params in configs.items():
         if not isinstance(params, Mapping):
             raise TypeError(f"configs[{name!r}] must be a mapping of parameters, got {type(params).__name__}")
         if "callbacks" in params and not callable(params["callbacks"]):
-            raise TypeError(f"configs[{name!r}]['callbacks'] must be a function returning a list of callbacks")
-    for arg, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
-    seeds = _check_seeds(seeds)
-    x_train, y_train, x_val, y_val = _unpack_data(data)
+            raise TypeError(
+                f"configs[{name!r}]['callbacks'] must be a function returning a list of callbacks, "
+                f"got {params['callbacks']!r}"
+            )
+        for arg in ("epochs", "batch_size"):
+            if arg in params:
+                check_int(f"configs[{name!r}][{arg!r}]", params[arg], minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    seeds = check_seeds("seeds", seeds)
+    x_train, y_train, x_val, y_val = check_dataset("data", data)
+    progress = check_flag("progress", progress)
 
     runs = [(name, seed) for name in configs for seed in seeds]
     rows = []
     for name, seed in tqdm(runs, disable=static_mode() or not progress, desc="runs"):
         params = dict(configs[name])
-        fit_epochs = params.pop("epochs", epochs)
-        fit_batch = params.pop("batch_size", batch_size)
+        fit_epochs = int(params.pop("epochs", epochs))
+        fit_batch = int(params.pop("batch_size", batch_size))
         make_callbacks = params.pop("callbacks", None)
         set_seed(seed, keras=True)
         model = build(**params)
@@ -144,13 +133,16 @@ def summarize(table, metric: str = "val_accuracy", *, epoch: int | str = "last")
     elif epoch == "best":
         grouped = table.groupby(["config", "seed"], sort=False)[metric]
         per_run = grouped.min() if "loss" in metric else grouped.max()
-    elif isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 1:
+    elif isinstance(epoch, numbers.Integral) and not isinstance(epoch, bool) and epoch >= 1:
         chosen = table[table["epoch"] == epoch]
         if chosen.empty:
             raise ValueError(f"no row has epoch {epoch}; epochs run from 1 to {table['epoch'].max()}")
         per_run = chosen.set_index(["config", "seed"])[metric]
     else:
-        raise ValueError(f"epoch must be 'last', 'best' or a positive epoch number, got {epoch!r}")
+        wrong_type = isinstance(epoch, bool) or not isinstance(epoch, (str, numbers.Integral))
+        raise (TypeError if wrong_type else ValueError)(
+            f"epoch must be 'last', 'best' or a positive epoch number, got epoch={epoch!r}"
+        )
     order = list(dict.fromkeys(table["config"]))
     out = per_run.groupby(level="config").agg(["mean", "std", "min", "max", "count"])
     return out.reindex(order)

@@ -37,8 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import check_int as _check_int
-from ._checks import check_real as _check_real
+from ._checks import check_int, check_real, lookup
 
 __all__ = [
     "Objective",
@@ -150,7 +149,7 @@ class Objective:
             "xy" indexing), ready for ``ax.contour(X, Y, Z)``. For ``dim == 1``:
             ``(W, Z)``, each of shape ``(n,)``, ready for ``ax.plot(W, Z)``.
         """
-        n = _check_int("n", n, minimum=2)
+        n = check_int("n", n, minimum=2)
         axes = [np.linspace(lo, hi, n) for lo, hi in self.bounds]
         if self.dim == 1:
             return axes[0], self.f(axes[0][:, None])
@@ -260,15 +259,15 @@ def quadratic(condition_number: float = 10.0, *, dim: int = 2, scale: float = 1.
     -----
     ``start`` is :math:`R\,(-4, 2, 2, \dots)`; ``bounds`` is :math:`[-5, 5]` per axis.
     """
-    kappa = _check_real("condition_number", condition_number)
+    kappa = check_real("condition_number", condition_number)
     if kappa < 1:
         raise ValueError(
             "condition_number must be a real number >= 1 (the ratio L/mu of the largest to the "
             f"smallest curvature), got condition_number={condition_number!r}"
         )
-    dim = _check_int("dim", dim, minimum=2)
-    L = _check_real("scale", scale, positive=True)
-    theta = _check_real("rotation", rotation)
+    dim = check_int("dim", dim, minimum=2)
+    L = check_real("scale", scale, positive=True)
+    theta = check_real("rotation", rotation)
     if theta != 0.0 and dim != 2:
         raise ValueError(f"rotation is only supported for dim=2, got rotation={rotation!r} with dim={dim}")
     mu = L / kappa
@@ -307,7 +306,7 @@ def parabola(a: float = 1.0) -> Objective:
     :math:`0 < \eta < 1/a`, fastest (in one step) at :math:`\eta = 1/(2a)`.
     ``start`` is :math:`w_0 = 3`, ``bounds`` :math:`[-4, 4]`.
     """
-    a_ = _check_real("a", a, positive=True)
+    a_ = check_real("a", a, positive=True)
 
     def f(x):
         return a_ * x[..., 0] ** 2
@@ -341,7 +340,7 @@ def double_well(tilt: float = 0.3) -> Objective:
     gives two global minima. ``start`` is :math:`w_0 = 2`, on the side of the shallower
     well when :math:`t > 0`; ``bounds`` is :math:`[-2.2, 2.2]`.
     """
-    t = _check_real("tilt", tilt)
+    t = check_real("tilt", tilt)
     if abs(t) >= _DOUBLE_WELL_MAX_TILT:
         raise ValueError(
             f"tilt must satisfy |tilt| < 8/(3*sqrt(3)) = {_DOUBLE_WELL_MAX_TILT:.6f} so that the "
@@ -377,8 +376,8 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Objective:
     curved valley. ``start`` is the classic :math:`(-1.2, 1)` (Rosenbrock 1960;
     Moré, Garbow and Hillstrom 1981). ``bounds`` is :math:`[-|a|-1, |a|+1] \times [-1, a^2+2]`.
     """
-    a_ = _check_real("a", a)
-    b_ = _check_real("b", b, positive=True)
+    a_ = check_real("a", a)
+    b_ = check_real("b", b, positive=True)
 
     def f(x):
         u, v = x[..., 0], x[..., 1]
@@ -590,7 +589,7 @@ def get_function(name: str, **kwargs) -> Objective:
     Parameters
     ----------
     name : str
-        A key of :data:`FUNCTIONS`.
+        A key of :data:`FUNCTIONS`, in any case.
     **kwargs
         Passed to the factory.
 
@@ -598,13 +597,7 @@ def get_function(name: str, **kwargs) -> Objective:
     ------
     ValueError
         If ``name`` is not a registered function; the message lists the valid names.
+    TypeError
+        If ``name`` is not a string.
     """
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, got name={name!r} ({type(name).__name__})")
-    try:
-        factory = FUNCTIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"Unknown function name={name!r}; valid names are: {', '.join(sorted(FUNCTIONS))}"
-        ) from None
-    return factory(**kwargs)
+    return FUNCTIONS[lookup(FUNCTIONS, name, "function")](**kwargs)

@@ -41,12 +41,12 @@ References
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
+
+from ._checks import check_callable, check_real
 
 __all__ = ["DEFAULT_TINY", "numerical_gradient", "relative_error", "GradCheckResult", "gradient_check"]
 
@@ -137,15 +137,6 @@ def _signature(tree):
     return (type(tree).__name__,)
 
 
-def _check_h(h) -> float:
-    if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        raise TypeError(f"h must be a real number, got h={h!r} ({type(h).__name__})")
-    h = float(h)
-    if not (math.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive finite step, got h={h!r}")
-    return h
-
-
 def _scalar(value, what: str) -> float:
     arr = np.asarray(value)
     if arr.ndim != 0 or arr.dtype.kind not in "fiu":
@@ -175,9 +166,8 @@ def numerical_gradient(f: Callable[[Any], float], params, *, h: float = 1e-5):
     Same structure as ``params``
         :math:`(f(\\theta + h e_j) - f(\\theta - h e_j)) / 2h` for every entry.
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable, got f={f!r}")
-    h = _check_h(h)
+    check_callable("f", f)
+    h = check_real("h", h, positive=True)
     work = _unflatten(params, iter([a.copy() for _, a in _flatten(params, "params")]))
     leaves = [a for _, a in _flatten(work, "params")]
     grads = []
@@ -204,8 +194,7 @@ def relative_error(a: np.ndarray, n: np.ndarray, *, tiny: float = DEFAULT_TINY) 
     a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
     if a.shape != n.shape:
         raise ValueError(f"a and n must have the same shape, got {a.shape} and {n.shape}")
-    if isinstance(tiny, bool) or not isinstance(tiny, numbers.Real) or not tiny > 0:
-        raise ValueError(f"tiny must be a positive number, got tiny={tiny!r}")
+    tiny = check_real("tiny", tiny, positive=True)
     return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), tiny))
 
 
@@ -251,9 +240,8 @@ def gradient_check(
     >>> gradient_check(partial(mlp.loss_and_grads, X=X, y=y), params).max_rel_error < 1e-7
     True
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable, got f={f!r}")
-    h = _check_h(h)
+    check_callable("f", f)
+    h = check_real("h", h, positive=True)
     names = [name for name, _ in _flatten(params, "params")]
     if grads is None:
         out = f(params)

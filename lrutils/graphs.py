@@ -50,10 +50,9 @@ References
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable, Mapping, NamedTuple, Sequence
 
-import numpy as np
+from ._checks import check_interval, check_real, check_string, is_real
 
 __all__ = ["Op", "OPS", "Node", "GraphPass", "backprop", "graph_layout", "draw_graph"]
 
@@ -152,10 +151,6 @@ Graph = Sequence[Node]
 # --------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------
-def _is_real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
-
-
 def _check_graph(graph) -> dict[str, Node]:
     """The nodes by name, after checking names, ops, arities and the order of definition."""
     if isinstance(graph, (str, bytes)) or not isinstance(graph, Sequence) or len(graph) == 0:
@@ -164,8 +159,7 @@ def _check_graph(graph) -> dict[str, Node]:
     for i, node in enumerate(graph):
         if not isinstance(node, Node):
             raise TypeError(f"graph[{i}] must be a Node, got {node!r} ({type(node).__name__})")
-        if not isinstance(node.name, str) or not node.name:
-            raise ValueError(f"graph[{i}]: name must be a non-empty string, got name={node.name!r}")
+        check_string(f"graph[{i}].name", node.name)
         if node.name in nodes:
             raise ValueError(f"graph[{i}]: the name {node.name!r} is used by two nodes; names must be unique")
         if node.op not in OPS:
@@ -186,8 +180,12 @@ def _check_graph(graph) -> dict[str, Node]:
                         f"node {node.name!r}: input {parent!r} is not defined before it; list every "
                         f"node after its inputs (defined so far: {list(nodes)})"
                     )
-            elif not (_is_real(parent) and math.isfinite(parent)):
+            elif not is_real(parent):
                 raise TypeError(
+                    f"node {node.name!r}: an input must be a node name or a finite real number, got {parent!r}"
+                )
+            elif not math.isfinite(parent):
+                raise ValueError(
                     f"node {node.name!r}: an input must be a node name or a finite real number, got {parent!r}"
                 )
         if node.op != "input" and not any(isinstance(p, str) for p in node.inputs):
@@ -209,10 +207,7 @@ def _check_inputs(nodes: Mapping[str, Node], inputs) -> dict[str, float]:
         )
     out = {}
     for name in needed:
-        value = inputs[name]
-        if not (_is_real(value) and math.isfinite(value)):
-            raise TypeError(f"inputs[{name!r}] must be a finite real number, got {value!r}")
-        out[name] = float(value)
+        out[name] = check_real(f"inputs[{name!r}]", inputs[name])
     return out
 
 
@@ -356,8 +351,7 @@ def draw_graph(
                 f"result belongs to another graph: it has nodes {sorted(result.values)}, "
                 f"the graph has {sorted(nodes)}"
             )
-    if not (_is_real(node_size) and 0 < node_size < 0.5):
-        raise ValueError(f"node_size must be in (0, 0.5) (columns are 1 apart), got node_size={node_size!r}")
+    node_size = check_interval("node_size", node_size, 0.0, 0.5, low_open=True, high_open=True)
     pos = dict(graph_layout(graph) if positions is None else positions)
     missing = [name for name in nodes if name not in pos]
     if missing:

@@ -7,8 +7,8 @@
   model compiled with it saves to ``.keras`` and loads again.
 * :func:`to_epoch_scheduler` gives a ``keras.callbacks.LearningRateScheduler`` that sets
   the rate once per epoch from a schedule indexed by epoch.
-* :class:`MomentumScheduler` is a callback that sets SGD's ``momentum`` or Adam's
-  ``beta_1`` before every batch, for 1cycle training.
+* :func:`scheduled_momentum` gives a copy of a Keras optimizer whose ``momentum`` (SGD) or
+  ``beta_1`` (the Adam family) follows a schedule, for 1cycle training.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from functools import partial
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from lrutils.schedules import Schedule
 
-__all__ = ["KerasSchedule", "to_keras", "to_epoch_scheduler", "MomentumScheduler"]
+__all__ = ["KerasSchedule", "to_keras", "to_epoch_scheduler", "scheduled_momentum"]
 
 
 @keras.saving.register_keras_serializable(package="lrutils")
@@ -116,153 +117,148 @@ def to_epoch_scheduler(schedule: Schedule, *,
                                                  verbose=verbose)
 
 
-class _ScheduledHyperparameter(keras.Variable):
-    """A scalar variable standing in for an optimizer's float hyperparameter.
+_SCHEDULED_CLASSES: dict[type, type] = {}
 
-    Keras optimizers read ``momentum``/``beta_1`` as plain Python floats inside
-    ``update_step``, so the compiled training step bakes in the value seen when it was
-    traced. A variable is read at every step instead. Optimizers also branch on the value
-    in Python (SGD: ``if self.momentum != 0`` decides whether momentum slots exist), so
-    comparisons answer from the optimizer's original float and keep that structure.
-    """
-
-    def __init__(self, value: float, *, name: str) -> None:
-        super().__init__(initializer=float(value), dtype="float32", trainable=False, name=name)
-        self._structural_value = float(value)
-
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
-        return self._structural_value == other
-
-    def __ne__(self, other: object) -> bool:  # type: ignore[override]
-        return self._structural_value != other
-
-    def __lt__(self, other: Any) -> bool:  # type: ignore[override]
-        return self._structural_value < other
-
-    def __le__(self, other: Any) -> bool:  # type: ignore[override]
-        return self._structural_value <= other
-
-    def __gt__(self, other: Any) -> bool:  # type: ignore[override]
-        return self._structural_value > other
-
-    def __ge__(self, other: Any) -> bool:  # type: ignore[override]
-        return self._structural_value >= other
-
-    def __bool__(self) -> bool:
-        return bool(self._structural_value)
-
-    __hash__ = object.__hash__
+#: Steps over which :func:`scheduled_momentum` checks that a schedule stays in [0, 1].
+MOMENTUM_CHECK_STEPS = 100_000
 
 
-class MomentumScheduler(keras.callbacks.Callback):
-    """Set the optimizer's momentum from a schedule before every batch (for 1cycle).
+def _scheduled_class(base: type) -> type:
+    """The subclass of a Keras optimizer class whose momentum (``beta_1``) follows a schedule."""
+    if base in _SCHEDULED_CLASSES:
+        return _SCHEDULED_CLASSES[base]
+    attribute = "momentum" if issubclass(base, keras.optimizers.SGD) else "beta_1"
 
-    Before each batch the callback evaluates ``schedule(optimizer.iterations)`` and
-    writes it into the optimizer's momentum hyperparameter: ``beta_1`` for Adam-type
-    optimizers (Adam, AdamW, Nadam, Adamax, Lion, ...), ``momentum`` for SGD and RMSprop.
-    The last value of each epoch is logged as ``history[attribute]``.
+    class Scheduled(base):
+        __doc__ = (f"Keras's ``{base.__name__}`` with ``{attribute}`` read from a schedule at "
+                   "every step (made by :func:`lrutils.keras_schedules.scheduled_momentum`).")
 
-    How it takes effect: Keras 3 stores ``momentum`` and ``beta_1`` as plain Python
-    floats, and the compiled training step bakes in the float it saw when it was traced;
-    assigning a new float later changes nothing. So for the duration of ``fit`` the
-    callback replaces the float with a scalar variable, retraces the training step so it
-    reads that variable, and assigns the variable before each batch. At the end of
-    ``fit`` the original float is put back (so ``get_config`` and saving see a float) and
-    the training step is dropped, to be retraced by the next ``fit``.
+        def __init__(self, *args: Any, momentum_schedule: Schedule, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.momentum_schedule = momentum_schedule
+            self.scheduled_attribute = attribute
+            self._momentum_at = KerasSchedule(momentum_schedule)
 
-    Limits: SGD and RMSprop only keep momentum buffers when built with a non-zero
-    momentum, so construct them with, say, ``momentum=0.9``; with ``steps_per_execution
-    > 1`` the value changes once per execution. The JAX backend is not supported (its
-    compiled step receives optimizer state explicitly).
+        def build(self, variables: Any) -> None:
+            if self.built:
+                return
+            super().build(variables)
+            if attribute == "momentum":  # SGD's buffers, one per variable, in build order
+                # update_step receives the Keras variable or, on TensorFlow, the backend
+                # variable it wraps (its public ``value``): either finds the buffer.
+                self._velocities = {}
+                for v, m in zip(variables, self.momentums):
+                    self._velocities[id(v)] = self._velocities[id(v.value)] = m
+
+        def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
+            value = ops.cast(self._momentum_at(self.iterations), variable.dtype)
+            if attribute == "momentum":
+                _sgd_update(self, gradient, variable, learning_rate, value)
+                return
+            # Keras's Adam family reads beta_1 only here, in update_step: lend it the step's value.
+            fixed = self.beta_1
+            self.beta_1 = value
+            try:
+                super().update_step(gradient, variable, learning_rate)
+            finally:
+                self.beta_1 = fixed
+
+        def get_config(self) -> dict[str, Any]:
+            config = super().get_config()
+            config["momentum_schedule"] = self.momentum_schedule.to_config()
+            return config
+
+        @classmethod
+        def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
+            config = dict(config)
+            if isinstance(config.get("momentum_schedule"), dict):
+                config["momentum_schedule"] = Schedule.from_config(config["momentum_schedule"])
+            return super().from_config(config, custom_objects=custom_objects)
+
+    Scheduled.__name__ = Scheduled.__qualname__ = f"Scheduled{base.__name__}"
+    _SCHEDULED_CLASSES[base] = Scheduled
+    return Scheduled
+
+
+def _sgd_update(optimizer: Any, gradient: Any, variable: Any, learning_rate: Any,
+                momentum: Any) -> None:
+    """Keras SGD's momentum update, operation for operation, with this step's momentum."""
+    learning_rate = ops.cast(learning_rate, variable.dtype)
+    gradient = ops.cast(gradient, variable.dtype)
+    m = optimizer._velocities[id(variable)]
+    optimizer.assign(m, ops.subtract(ops.multiply(m, momentum), ops.multiply(gradient, learning_rate)))
+    if optimizer.nesterov:
+        optimizer.assign_add(variable, ops.subtract(ops.multiply(m, momentum),
+                                                    ops.multiply(gradient, learning_rate)))
+    else:
+        optimizer.assign_add(variable, m)
+
+
+def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
+                       schedule: Schedule) -> keras.optimizers.Optimizer:
+    """A copy of ``optimizer`` whose momentum follows ``schedule`` (for 1cycle).
+
+    At every step the copy evaluates ``schedule(iterations)`` inside the compiled training
+    step, as a :class:`KerasSchedule` evaluates the rate, and uses it as SGD's ``momentum``
+    or as ``beta_1`` of the Adam family (Adam, AdamW, Nadam, Adamax, Lion). A Keras
+    optimizer keeps these as plain floats, read once when the training step is traced; the
+    copy is an instance of a subclass that overrides ``update_step``, the method Keras's
+    documentation names for customising an optimizer. Everything else (the rate or its
+    schedule, ``weight_decay``, clipping, ``nesterov``) is the original's, through its
+    ``get_config``; the copy has no state yet, so make it before ``compile``.
+
+    The copy's ``get_config`` stores the schedule; to load a saved model that uses it, pass
+    the class as a custom object (``custom_objects={type(opt).__name__: type(opt)}``).
 
     Parameters
     ----------
+    optimizer : keras.optimizers.Optimizer
+        A Keras ``SGD`` built with a non-zero ``momentum`` (SGD keeps momentum buffers only
+        then), or an optimizer with a ``beta_1``.
     schedule : Schedule
-        Momentum as a function of the optimizer step, values in [0, 1]
-        (e.g. :func:`lrutils.schedules.one_cycle_momentum`).
-    attribute : {"momentum", "beta_1"} or None, optional
-        The hyperparameter to drive; ``None`` picks ``beta_1`` if the optimizer has it,
-        else ``momentum``.
+        Momentum as a function of the optimizer step, with values in [0, 1] (checked over
+        the first :data:`MOMENTUM_CHECK_STEPS` steps), e.g.
+        :func:`lrutils.schedules.one_cycle_momentum`.
+
+    Returns
+    -------
+    keras.optimizers.Optimizer
+        An instance of ``Scheduled<Name>``, a subclass of the optimizer's class.
 
     References
     ----------
     Smith 2018, "A disciplined approach to neural network hyper-parameters: Part 1"
     (arXiv:1803.09820): cyclical momentum.
+
+    Examples
+    --------
+    >>> from lrutils.schedules import one_cycle, one_cycle_momentum
+    >>> sgd = keras.optimizers.SGD(to_keras(one_cycle(0.1, 1000)), momentum=0.9)
+    >>> opt = scheduled_momentum(sgd, one_cycle_momentum(1000))
+    >>> type(opt).__name__, opt.momentum_schedule(0)
+    ('ScheduledSGD', 0.95)
     """
-
-    def __init__(self, schedule: Schedule, attribute: str | None = None) -> None:
-        super().__init__()
-        if not isinstance(schedule, Schedule):
-            raise TypeError(
-                f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}"
-            )
-        if attribute not in (None, "momentum", "beta_1"):
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got optimizer={optimizer!r}")
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}")
+    base = type(optimizer)
+    if base in _SCHEDULED_CLASSES.values():
+        raise ValueError(f"optimizer already follows a momentum schedule ({base.__name__}); "
+                         "pass the optimizer it was made from")
+    if isinstance(optimizer, keras.optimizers.SGD):
+        if optimizer.momentum == 0:
             raise ValueError(
-                f"attribute must be None, 'momentum' or 'beta_1', got attribute={attribute!r}"
+                "optimizer is an SGD built with momentum=0.0, which keeps no momentum buffers; "
+                "build it with a non-zero momentum (e.g. momentum=0.9) to schedule the momentum"
             )
-        self.schedule = schedule
-        self.attribute = attribute
-        self._variable: _ScheduledHyperparameter | None = None
-        self._original: float | None = None
-        self._attribute_in_use: str | None = None
-
-    def _pick_attribute(self, optimizer: Any) -> str:
-        if self.attribute is not None:
-            if not hasattr(optimizer, self.attribute):
-                raise ValueError(
-                    f"attribute={self.attribute!r}, but {type(optimizer).__name__} has no "
-                    f"{self.attribute!r} hyperparameter"
-                )
-            return self.attribute
-        for name in ("beta_1", "momentum"):
-            if hasattr(optimizer, name):
-                return name
+    elif not hasattr(optimizer, "beta_1"):
         raise ValueError(
-            f"{type(optimizer).__name__} has neither 'beta_1' nor 'momentum'; "
-            "MomentumScheduler cannot drive it"
+            f"optimizer must be a Keras SGD (momentum) or have a beta_1 (the Adam family), "
+            f"got a {base.__name__}"
         )
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        if keras.backend.backend() == "jax":
-            raise NotImplementedError(
-                "MomentumScheduler does not support the JAX backend; use TensorFlow or torch"
-            )
-        optimizer = self.model.optimizer
-        attribute = self._pick_attribute(optimizer)
-        original = getattr(optimizer, attribute)
-        if isinstance(original, _ScheduledHyperparameter):
-            # Left behind by a fit that stopped with an exception (no on_train_end).
-            original = original._structural_value
-        if attribute == "momentum" and original == 0:
-            raise ValueError(
-                f"{type(optimizer).__name__} was built with momentum=0.0 and keeps no momentum "
-                "buffers; construct it with a non-zero momentum (e.g. momentum=0.9) to "
-                "schedule the momentum"
-            )
-        self._attribute_in_use, self._original = attribute, float(original)
-        self._variable = _ScheduledHyperparameter(original, name=f"scheduled_{attribute}")
-        # object.__setattr__ skips the optimizer's variable tracking: the stand-in must not
-        # become part of the optimizer's saved state.
-        object.__setattr__(optimizer, attribute, self._variable)
-        self.model.make_train_function(force=True)
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        step = int(ops.convert_to_numpy(self.model.optimizer.iterations))
-        value = self.schedule(step)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(
-                f"the momentum schedule must give values in [0, 1], got {value!r} at step {step}"
-            )
-        self._variable.assign(value)
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is not None and self._variable is not None:
-            logs[self._attribute_in_use] = float(ops.convert_to_numpy(self._variable))
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        if self._variable is None:
-            return
-        object.__setattr__(self.model.optimizer, self._attribute_in_use, self._original)
-        self._variable = None
-        # The traced step reads the stand-in variable; drop it so the next fit retraces.
-        self.model.train_function = None
+    values = schedule(np.arange(MOMENTUM_CHECK_STEPS))
+    if not np.all((values >= 0.0) & (values <= 1.0)):
+        step = int(np.argmax((values < 0.0) | (values > 1.0)))
+        raise ValueError(f"schedule must give momenta in [0, 1], got {float(values[step])!r} at step {step}")
+    return _scheduled_class(base).from_config({**optimizer.get_config(), "momentum_schedule": schedule})

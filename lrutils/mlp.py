@@ -47,8 +47,7 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._checks import check_int as _check_int
-from ._checks import check_real as _check_real
+from ._checks import check_flag, check_int, check_real, lookup
 
 __all__ = [
     "Activation",
@@ -140,15 +139,8 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(name: str) -> Activation:
-    """Look up an activation by its Keras name: ``"relu"``, ``"sigmoid"`` or ``"tanh"``."""
-    if not isinstance(name, str):
-        raise TypeError(f"activation must be a string, got activation={name!r} ({type(name).__name__})")
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"activation must be one of {sorted(ACTIVATIONS)}, got activation={name!r}"
-        ) from None
+    """Look up an activation by its Keras name (any case): ``"relu"``, ``"sigmoid"`` or ``"tanh"``."""
+    return ACTIVATIONS[lookup(ACTIVATIONS, name, "activation", argument="activation")]
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -169,7 +161,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def one_hot(y: np.ndarray, num_classes: int, *, dtype=np.float64) -> np.ndarray:
     """One-hot rows for integer labels: ``one_hot([2, 0], 3) = [[0, 0, 1], [1, 0, 0]]``."""
-    num_classes = _check_int("num_classes", num_classes, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
     y = _as_labels(y, num_classes=num_classes)
     return (y[:, None] == np.arange(num_classes)).astype(_check_dtype(dtype))
 
@@ -381,12 +373,11 @@ def train(
     """
     X = _two_layer_inputs(X, params)
     y = _as_labels(y, n=X.shape[0], num_classes=params.W2.shape[1])
-    learning_rate = _check_real("learning_rate", learning_rate, positive=True)
-    epochs = _check_int("epochs", epochs, minimum=1)
+    learning_rate = check_real("learning_rate", learning_rate, positive=True)
+    epochs = check_int("epochs", epochs, minimum=1)
     if batch_size is not None:
-        batch_size = _check_int("batch_size", batch_size, minimum=1)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise TypeError(f"shuffle must be True or False, got shuffle={shuffle!r}")
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+    shuffle = check_flag("shuffle", shuffle)
     get_activation(activation)
 
     n = X.shape[0]
@@ -502,10 +493,9 @@ def init_mlp(
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, got sizes={list(sizes)!r}")
     for i, s in enumerate(sizes):
-        _check_int(f"sizes[{i}]", s, minimum=1)
-    if not isinstance(init, str) or init not in INITIALIZERS:
-        raise ValueError(f"init must be one of {sorted(INITIALIZERS)}, got init={init!r}")
-    scale = _check_real("scale", scale, positive=True)
+        check_int(f"sizes[{i}]", s, minimum=1)
+    init = lookup(INITIALIZERS, init, "initializer", argument="init")
+    scale = check_real("scale", scale, positive=True)
     dtype = _check_dtype(dtype)
     rng = np.random.default_rng(seed)
     draw = INITIALIZERS[init]
@@ -610,10 +600,10 @@ def deep_stack_grad_norms(
     ndarray, shape (depth,)
         ``norms[0]`` belongs to the first (input) layer, ``norms[-1]`` to the output layer.
     """
-    depth = _check_int("depth", depth, minimum=1)
-    width = _check_int("width", width, minimum=1)
-    num_classes = _check_int("num_classes", num_classes, minimum=2)
-    n = _check_int("n", n, minimum=1)
+    depth = check_int("depth", depth, minimum=1)
+    width = check_int("width", width, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=2)
+    n = check_int("n", n, minimum=1)
     get_activation(activation)
     layers = init_mlp([width] * depth + [num_classes], init=init, scale=init_scale, seed=seed)
     data_rng = np.random.default_rng([seed, 1])

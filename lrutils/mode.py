@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 
+from ._checks import check_flag
+
 __all__ = ["static_mode", "set_static_mode"]
 
 _ENV_VAR = "LRUTILS_STATIC"
@@ -37,6 +39,4 @@ def static_mode() -> bool:
 def set_static_mode(value: bool | None) -> None:
     """Force static (True) or live (False) output; ``None`` returns to the environment's choice."""
     global _override
-    if value is not None and not isinstance(value, bool):
-        raise TypeError(f"value must be True, False or None, got {value!r}")
-    _override = value
+    _override = check_flag("value", value, allow_none=True)

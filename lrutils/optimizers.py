@@ -36,15 +36,20 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from functools import partial
 from typing import Any, Callable, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ._checks import check_flag as _check_bool
-from ._checks import check_interval as _check_range
-from ._checks import check_real as _check_real
+from ._checks import (
+    check_flag,
+    check_interval,
+    check_learning_rate,
+    check_rate_at,
+    check_real,
+    is_real,
+    lookup,
+)
 
 __all__ = [
     "GradientTransformation",
@@ -238,44 +243,10 @@ def apply_updates(params: Params, updates: Updates) -> Params:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_non_negative(name: str, value: Any) -> float:
-    return _check_real(name, value, minimum=0)
-
-
-def _check_learning_rate(learning_rate: Any) -> LearningRate:
-    if callable(learning_rate):
-        return learning_rate
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(
-            "learning_rate must be a non-negative float or a callable step -> float, "
-            f"got {learning_rate!r} ({type(learning_rate).__name__})"
-        )
-    return _check_non_negative("learning_rate", learning_rate)
-
-
 def _check_weight_decay(weight_decay: Any) -> Optional[float]:
     if weight_decay is None:
         return None
-    return _check_non_negative("weight_decay", weight_decay)
-
-
-def _learning_rate_at(learning_rate: LearningRate, count: int) -> float:
-    """The learning rate for the step that follows ``count`` steps (Keras: ``iterations``)."""
-    if not callable(learning_rate):
-        return learning_rate
-    value = learning_rate(count)
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"the learning-rate schedule must return a number, got {value!r} at step {count}"
-        ) from None
-    if not value >= 0 or not math.isfinite(value):
-        raise ValueError(
-            f"the learning-rate schedule must return a finite value >= 0, got {value!r} "
-            f"at step {count}"
-        )
-    return value
+    return check_real("weight_decay", weight_decay, minimum=0)
 
 
 # --------------------------------------------------------------------------- the shared wrapper
@@ -295,7 +266,9 @@ def _optimizer(
     """
 
     def update(grads: Grads, state: State, params: Optional[Params] = None):
-        lr = _learning_rate_at(learning_rate, state.count)
+        lr = learning_rate
+        if callable(learning_rate):  # the rate of the step that follows `count` steps (Keras: `iterations`)
+            lr = check_rate_at("learning_rate", learning_rate, state.count)
         grads = _tree_map(lambda g: _as_float_array(g, "grads"), grads)
         updates, new_state = step(grads, state, lr)
         if weight_decay is not None:
@@ -352,9 +325,9 @@ def sgd(
     convergence rate O(1/k^2)". I. Sutskever, J. Martens, G. Dahl, G. Hinton (2013),
     "On the importance of initialization and momentum in deep learning", ICML.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    mu = _check_range("momentum", momentum, 0.0, 1.0)
-    nesterov = _check_bool("nesterov", nesterov)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    mu = check_interval("momentum", momentum, 0.0, 1.0)
+    nesterov = check_flag("nesterov", nesterov)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> SGDState:
@@ -455,11 +428,11 @@ def rmsprop(
     with recurrent neural networks", arXiv:1308.0850 (whose update also puts the
     stabilising constant inside the square root).
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    rho = _check_range("rho", rho, 0.0, 1.0, high_open=True)
-    mu = _check_range("momentum", momentum, 0.0, 1.0)
-    epsilon = _check_non_negative("epsilon", epsilon)
-    centered = _check_bool("centered", centered)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    rho = check_interval("rho", rho, 0.0, 1.0, high_open=True)
+    mu = check_interval("momentum", momentum, 0.0, 1.0)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
+    centered = check_flag("centered", centered)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> RMSpropState:
@@ -528,9 +501,9 @@ def adagrad(
     J. Duchi, E. Hazan, Y. Singer (2011), "Adaptive subgradient methods for online learning
     and stochastic optimization", JMLR 12.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    initial = _check_non_negative("initial_accumulator_value", initial_accumulator_value)
-    epsilon = _check_non_negative("epsilon", epsilon)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    initial = check_real("initial_accumulator_value", initial_accumulator_value, minimum=0)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> AdagradState:
@@ -585,9 +558,9 @@ def adadelta(
     ----------
     M. D. Zeiler (2012), "ADADELTA: an adaptive learning rate method", arXiv:1212.5701.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    rho = _check_range("rho", rho, 0.0, 1.0, high_open=True)
-    epsilon = _check_non_negative("epsilon", epsilon)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    rho = check_interval("rho", rho, 0.0, 1.0, high_open=True)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> AdadeltaState:
@@ -672,13 +645,13 @@ def adam(
     D. P. Kingma, J. Ba (2015), "Adam: a method for stochastic optimization", ICLR.
     S. J. Reddi, S. Kale, S. Kumar (2018), "On the convergence of Adam and beyond", ICLR.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0, high_open=True)
-    beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0, high_open=True)
-    epsilon = _check_non_negative("epsilon", epsilon)
-    amsgrad = _check_bool("amsgrad", amsgrad)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    beta_1 = check_interval("beta_1", beta_1, 0.0, 1.0, high_open=True)
+    beta_2 = check_interval("beta_2", beta_2, 0.0, 1.0, high_open=True)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
+    amsgrad = check_flag("amsgrad", amsgrad)
     weight_decay = _check_weight_decay(weight_decay)
-    bias_correction = _check_bool("bias_correction", bias_correction)
+    bias_correction = check_flag("bias_correction", bias_correction)
 
     def init(params: Params) -> AdamState:
         return AdamState(
@@ -765,10 +738,10 @@ def adamax(
     ----------
     D. P. Kingma, J. Ba (2015), "Adam: a method for stochastic optimization", ICLR, section 7.1.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0, high_open=True)
-    beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
-    epsilon = _check_non_negative("epsilon", epsilon)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    beta_1 = check_interval("beta_1", beta_1, 0.0, 1.0, high_open=True)
+    beta_2 = check_interval("beta_2", beta_2, 0.0, 1.0)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> AdamaxState:
@@ -837,10 +810,10 @@ def nadam(
     ----------
     T. Dozat (2016), "Incorporating Nesterov momentum into Adam", ICLR workshop.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0, high_open=True)
-    beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0, high_open=True)
-    epsilon = _check_non_negative("epsilon", epsilon)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    beta_1 = check_interval("beta_1", beta_1, 0.0, 1.0, high_open=True)
+    beta_2 = check_interval("beta_2", beta_2, 0.0, 1.0, high_open=True)
+    epsilon = check_real("epsilon", epsilon, minimum=0)
     weight_decay = _check_weight_decay(weight_decay)
 
     def mu(t: int) -> float:
@@ -905,9 +878,9 @@ def lion(
     ----------
     X. Chen et al. (2023), "Symbolic discovery of optimization algorithms", NeurIPS.
     """
-    learning_rate = _check_learning_rate(learning_rate)
-    beta_1 = _check_range("beta_1", beta_1, 0.0, 1.0, low_open=True)
-    beta_2 = _check_range("beta_2", beta_2, 0.0, 1.0)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    beta_1 = check_interval("beta_1", beta_1, 0.0, 1.0, low_open=True)
+    beta_2 = check_interval("beta_2", beta_2, 0.0, 1.0)
     weight_decay = _check_weight_decay(weight_decay)
 
     def init(params: Params) -> LionState:
@@ -956,25 +929,15 @@ _KERAS_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _lookup(name: Any) -> str:
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a string, got {name!r} ({type(name).__name__})")
-    key = name.lower()
-    if key not in OPTIMIZERS:
-        valid = ", ".join(sorted(OPTIMIZERS))
-        raise ValueError(f"unknown optimizer {name!r}; valid names: {valid}")
-    return key
-
-
 def get_optimizer(name: str, **kwargs: Any) -> GradientTransformation:
     """Build the optimizer registered as ``name`` (case-insensitive) with keyword arguments.
 
     >>> opt = get_optimizer("adam", learning_rate=0.01)
 
     Raises ``ValueError`` listing the valid names for an unknown ``name``, and ``TypeError``
-    for an argument the optimizer does not take.
+    for a ``name`` that is not a string or an argument the optimizer does not take.
     """
-    return OPTIMIZERS[_lookup(name)](**kwargs)
+    return OPTIMIZERS[lookup(OPTIMIZERS, name, "optimizer")](**kwargs)
 
 
 def _defaults(key: str) -> dict[str, Any]:
@@ -1008,7 +971,7 @@ def keras_equivalent(name: str, *, dtype: Optional[str] = None, **kwargs: Any):
     >>> keras_equivalent("nesterov", learning_rate=0.1)  # doctest: +SKIP
     <keras.src.optimizers.sgd.SGD object at ...>
     """
-    key = _lookup(name)
+    key = lookup(OPTIMIZERS, name, "optimizer")
     get_optimizer(key, **kwargs)  # validate with this module's messages first
     import keras
 
@@ -1029,7 +992,7 @@ def keras_equivalent(name: str, *, dtype: Optional[str] = None, **kwargs: Any):
     # np.float64 is a float subclass, so it passes those checks and keeps full precision.
     scalar = np.float64 if floatx == "float64" else float
     for arg, value in config.items():
-        if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        if is_real(value):
             # Adadelta computes `rho * accumulator` with rho on the left: a NumPy scalar
             # there would try to turn a graph tensor into an array. Rho is never cast, so
             # a Python float is exact there.

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_flag, check_interval, check_real
+from ._checks import check_choice, check_flag, check_interval, check_real, lookup
 
 __all__ = [
     "Schedule",
@@ -207,20 +207,14 @@ def _as_steps(step: Any) -> tuple[np.ndarray, bool]:
 # --------------------------------------------------------------------------------------
 # Argument checks: each names the argument, its value and what is accepted
 # --------------------------------------------------------------------------------------
-
-
-# The checks of lrutils._checks; a step count or a boundary given as an int stays an int.
-_real = partial(check_real, keep_int=True)
-_positive = partial(check_real, positive=True, keep_int=True)
-_non_negative = partial(check_real, minimum=0, keep_int=True)
-_in_interval = partial(check_interval, keep_int=True)
-_flag = check_flag
+# The checks come from lrutils._checks. Every call passes keep_int=True, so a step count or a
+# boundary given as an int stays an int (in the schedule's kwargs, its repr and its config).
 
 
 def _increasing(name: str, values: Any) -> list[float]:
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"{name} must be a sequence of numbers, got {name}={values!r}")
-    checked = [_non_negative(f"{name}[{i}]", v) for i, v in enumerate(values)]
+    checked = [check_real(f"{name}[{i}]", v, minimum=0, keep_int=True) for i, v in enumerate(values)]
     for i in range(1, len(checked)):
         if checked[i] <= checked[i - 1]:
             raise ValueError(
@@ -400,7 +394,7 @@ def constant(learning_rate: float) -> Schedule:
     learning_rate : float
         The rate, > 0.
     """
-    learning_rate = _positive("learning_rate", learning_rate)
+    learning_rate = check_real("learning_rate", learning_rate, positive=True, keep_int=True)
     return _make("constant", partial(_constant, value=learning_rate),
                  learning_rate=learning_rate)
 
@@ -435,10 +429,11 @@ def step_decay(initial_learning_rate: float, drop: float, steps_per_drop: float,
         Added to the step before dividing, >= 0 and < ``steps_per_drop``; ``offset=1``
         reproduces the tutorial formula above.
     """
-    initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
-    drop = _positive("drop", drop)
-    steps_per_drop = _positive("steps_per_drop", steps_per_drop)
-    offset = _non_negative("offset", offset)
+    initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate,
+                                       positive=True, keep_int=True)
+    drop = check_real("drop", drop, positive=True, keep_int=True)
+    steps_per_drop = check_real("steps_per_drop", steps_per_drop, positive=True, keep_int=True)
+    offset = check_real("offset", offset, minimum=0, keep_int=True)
     if offset >= steps_per_drop:
         raise ValueError(
             f"offset must be smaller than steps_per_drop={steps_per_drop!r} "
@@ -478,10 +473,11 @@ def inverse_time_decay(initial_learning_rate: float, decay_steps: float, decay_r
     Keras: ``keras.optimizers.schedules.InverseTimeDecay``.
     """
     kwargs = dict(
-        initial_learning_rate=_positive("initial_learning_rate", initial_learning_rate),
-        decay_steps=_positive("decay_steps", decay_steps),
-        decay_rate=_non_negative("decay_rate", decay_rate),
-        staircase=_flag("staircase", staircase),
+        initial_learning_rate=check_real("initial_learning_rate", initial_learning_rate,
+                                         positive=True, keep_int=True),
+        decay_steps=check_real("decay_steps", decay_steps, positive=True, keep_int=True),
+        decay_rate=check_real("decay_rate", decay_rate, minimum=0, keep_int=True),
+        staircase=check_flag("staircase", staircase),
     )
     return _make("inverse_time_decay", partial(_inverse_time, **kwargs), **kwargs)
 
@@ -513,10 +509,11 @@ def exponential_decay(initial_learning_rate: float, decay_steps: float, decay_ra
     Keras: ``keras.optimizers.schedules.ExponentialDecay``.
     """
     kwargs = dict(
-        initial_learning_rate=_positive("initial_learning_rate", initial_learning_rate),
-        decay_steps=_positive("decay_steps", decay_steps),
-        decay_rate=_positive("decay_rate", decay_rate),
-        staircase=_flag("staircase", staircase),
+        initial_learning_rate=check_real("initial_learning_rate", initial_learning_rate,
+                                         positive=True, keep_int=True),
+        decay_steps=check_real("decay_steps", decay_steps, positive=True, keep_int=True),
+        decay_rate=check_real("decay_rate", decay_rate, positive=True, keep_int=True),
+        staircase=check_flag("staircase", staircase),
     )
     return _make("exponential_decay", partial(_exponential_decay, **kwargs), **kwargs)
 
@@ -534,8 +531,9 @@ def exponential(initial_learning_rate: float, k: float) -> Schedule:
     k : float
         Decay constant per step, >= 0.
     """
-    kwargs = dict(initial_learning_rate=_positive("initial_learning_rate", initial_learning_rate),
-                  k=_non_negative("k", k))
+    kwargs = dict(initial_learning_rate=check_real("initial_learning_rate", initial_learning_rate,
+                                                   positive=True, keep_int=True),
+                  k=check_real("k", k, minimum=0, keep_int=True))
     return _make("exponential", partial(_exp_continuous, **kwargs), **kwargs)
 
 
@@ -573,11 +571,12 @@ def polynomial_decay(initial_learning_rate: float, decay_steps: float,
     Keras: ``keras.optimizers.schedules.PolynomialDecay``.
     """
     kwargs = dict(
-        initial_learning_rate=_positive("initial_learning_rate", initial_learning_rate),
-        decay_steps=_positive("decay_steps", decay_steps),
-        end_learning_rate=_non_negative("end_learning_rate", end_learning_rate),
-        power=_positive("power", power),
-        cycle=_flag("cycle", cycle),
+        initial_learning_rate=check_real("initial_learning_rate", initial_learning_rate,
+                                         positive=True, keep_int=True),
+        decay_steps=check_real("decay_steps", decay_steps, positive=True, keep_int=True),
+        end_learning_rate=check_real("end_learning_rate", end_learning_rate, minimum=0, keep_int=True),
+        power=check_real("power", power, positive=True, keep_int=True),
+        cycle=check_flag("cycle", cycle),
     )
     return _make("polynomial_decay", partial(_polynomial, **kwargs), **kwargs)
 
@@ -604,7 +603,7 @@ def piecewise_constant(boundaries: Sequence[float], values: Sequence[float]) -> 
     boundaries = _increasing("boundaries", boundaries)
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise TypeError(f"values must be a sequence of numbers, got values={values!r}")
-    values = [_non_negative(f"values[{i}]", v) for i, v in enumerate(values)]
+    values = [check_real(f"values[{i}]", v, minimum=0, keep_int=True) for i, v in enumerate(values)]
     if len(values) != len(boundaries) + 1:
         raise ValueError(
             "values must have one element more than boundaries, got "
@@ -653,20 +652,22 @@ def cosine_decay(initial_learning_rate: float, decay_steps: float, alpha: float 
     Stochastic Gradient Descent with Warm Restarts", ICLR 2017 (arXiv:1608.03983);
     warm-up: Goyal et al., "Accurate, Large Minibatch SGD", 2017 (arXiv:1706.02677).
     """
-    decay_steps = _positive("decay_steps", decay_steps)
-    alpha = _in_interval("alpha", alpha, 0.0, 1.0)
-    warmup_steps = _non_negative("warmup_steps", warmup_steps)
+    decay_steps = check_real("decay_steps", decay_steps, positive=True, keep_int=True)
+    alpha = check_interval("alpha", alpha, 0.0, 1.0, keep_int=True)
+    warmup_steps = check_real("warmup_steps", warmup_steps, minimum=0, keep_int=True)
     if warmup_target is None:
         if warmup_steps > 0:
             raise ValueError(
                 f"warmup_steps={warmup_steps!r} needs a warmup_target (the rate to warm up "
                 "to); pass warmup_target, or warmup_steps=0 for no warm-up"
             )
-        initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate,
+                                           positive=True, keep_int=True)
         peak = initial_learning_rate
     else:
-        warmup_target = _positive("warmup_target", warmup_target)
-        initial_learning_rate = _non_negative("initial_learning_rate", initial_learning_rate)
+        warmup_target = check_real("warmup_target", warmup_target, positive=True, keep_int=True)
+        initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate,
+                                           minimum=0, keep_int=True)
         if warmup_steps == 0:
             raise ValueError(
                 f"warmup_target={warmup_target!r} needs warmup_steps > 0, got warmup_steps=0 "
@@ -708,8 +709,9 @@ def linear_warmup(schedule: Schedule, warmup_steps: float,
     """
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule, got schedule={schedule!r}")
-    warmup_steps = _positive("warmup_steps", warmup_steps)
-    initial_learning_rate = _non_negative("initial_learning_rate", initial_learning_rate)
+    warmup_steps = check_real("warmup_steps", warmup_steps, positive=True, keep_int=True)
+    initial_learning_rate = check_real("initial_learning_rate", initial_learning_rate,
+                                       minimum=0, keep_int=True)
     ramp = partial(_ramp, start=initial_learning_rate, end=schedule(0),
                    steps=warmup_steps, shape="linear")
     formula = partial(_join, formulas=(ramp, schedule.formula), boundaries=(warmup_steps,))
@@ -754,28 +756,31 @@ def cosine_decay_restarts(initial_learning_rate: float, first_decay_steps: float
     Keras: ``keras.optimizers.schedules.CosineDecayRestarts``. Loshchilov & Hutter,
     "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017 (arXiv:1608.03983).
     """
-    t_mul = _real("t_mul", t_mul)
+    t_mul = check_real("t_mul", t_mul, keep_int=True)
     if t_mul < 1:
         raise ValueError(
             f"t_mul must be >= 1 (shrinking periods would end the schedule after finitely "
             f"many steps), got t_mul={t_mul!r}"
         )
     kwargs = dict(
-        initial_learning_rate=_positive("initial_learning_rate", initial_learning_rate),
-        first_decay_steps=_positive("first_decay_steps", first_decay_steps),
+        initial_learning_rate=check_real("initial_learning_rate", initial_learning_rate,
+                                         positive=True, keep_int=True),
+        first_decay_steps=check_real("first_decay_steps", first_decay_steps,
+                                     positive=True, keep_int=True),
         t_mul=t_mul,
-        m_mul=_positive("m_mul", m_mul),
-        alpha=_in_interval("alpha", alpha, 0.0, 1.0),
+        m_mul=check_real("m_mul", m_mul, positive=True, keep_int=True),
+        alpha=check_interval("alpha", alpha, 0.0, 1.0, keep_int=True),
     )
     return _make("cosine_decay_restarts", partial(_cosine_restarts, **kwargs), **kwargs)
 
 
 def _cyclical_args(base_lr: float, max_lr: float, step_size: float) -> dict[str, float]:
-    base_lr = _non_negative("base_lr", base_lr)
-    max_lr = _positive("max_lr", max_lr)
+    base_lr = check_real("base_lr", base_lr, minimum=0, keep_int=True)
+    max_lr = check_real("max_lr", max_lr, positive=True, keep_int=True)
     if max_lr <= base_lr:
         raise ValueError(f"max_lr must be > base_lr={base_lr!r}, got max_lr={max_lr!r}")
-    return dict(base_lr=base_lr, max_lr=max_lr, step_size=_positive("step_size", step_size))
+    step_size = check_real("step_size", step_size, positive=True, keep_int=True)
+    return dict(base_lr=base_lr, max_lr=max_lr, step_size=step_size)
 
 
 _CLR_DOC = r"""
@@ -819,7 +824,7 @@ def triangular2(base_lr: float, max_lr: float, step_size: float) -> Schedule:
 
 def exp_range(base_lr: float, max_lr: float, step_size: float, gamma: float) -> Schedule:
     kwargs = _cyclical_args(base_lr, max_lr, step_size)
-    gamma = _in_interval("gamma", gamma, 0.0, 1.0, low_open=True)
+    gamma = check_interval("gamma", gamma, 0.0, 1.0, low_open=True, keep_int=True)
     amplitude = partial(_exponential_amplitude, gamma=gamma)
     return _make("exp_range", partial(_cyclical, amplitude=amplitude, **kwargs),
                  **kwargs, gamma=gamma)
@@ -841,12 +846,11 @@ exp_range.__doc__ = (
 _ANNEAL = ("cos", "linear")
 
 
-def _one_cycle_args(total_steps: float, pct_start: float, anneal: str) -> tuple[float, float]:
-    total_steps = _positive("total_steps", total_steps)
-    pct_start = _in_interval("pct_start", pct_start, 0.0, 1.0, low_open=True, high_open=True)
-    if anneal not in _ANNEAL:
-        raise ValueError(f"anneal must be one of {_ANNEAL}, got anneal={anneal!r}")
-    return total_steps, pct_start
+def _one_cycle_args(total_steps: float, pct_start: float, anneal: str) -> tuple[float, float, str]:
+    total_steps = check_real("total_steps", total_steps, positive=True, keep_int=True)
+    pct_start = check_interval("pct_start", pct_start, 0.0, 1.0, low_open=True, high_open=True,
+                               keep_int=True)
+    return total_steps, pct_start, check_choice("anneal", anneal, _ANNEAL)
 
 
 def _two_phases(start: float, middle: float, end: float, total_steps: float, pct_start: float,
@@ -904,10 +908,10 @@ def one_cycle(max_learning_rate: float, total_steps: float, pct_start: float = 0
     (arXiv:1803.09820); fastai ``fit_one_cycle`` (``div=25``, ``div_final=1e5``,
     ``pct_start=0.25``).
     """
-    max_learning_rate = _positive("max_learning_rate", max_learning_rate)
-    total_steps, pct_start = _one_cycle_args(total_steps, pct_start, anneal)
-    div_factor = _positive("div_factor", div_factor)
-    final_div_factor = _positive("final_div_factor", final_div_factor)
+    max_learning_rate = check_real("max_learning_rate", max_learning_rate, positive=True, keep_int=True)
+    total_steps, pct_start, anneal = _one_cycle_args(total_steps, pct_start, anneal)
+    div_factor = check_real("div_factor", div_factor, positive=True, keep_int=True)
+    final_div_factor = check_real("final_div_factor", final_div_factor, positive=True, keep_int=True)
     formula = _two_phases(max_learning_rate / div_factor, max_learning_rate,
                           max_learning_rate / final_div_factor, total_steps, pct_start, anneal)
     return _make("one_cycle", formula, max_learning_rate=max_learning_rate,
@@ -922,8 +926,8 @@ def one_cycle_momentum(total_steps: float, pct_start: float = 0.25,
 
     Momentum falls from ``max_momentum`` at step 0 to ``base_momentum`` at step
     ``pct_start * total_steps`` (while the rate rises), then climbs back to
-    ``max_momentum`` at ``total_steps`` (while the rate anneals). Drive an optimizer with
-    it through :class:`lrutils.keras_schedules.MomentumScheduler` (SGD ``momentum`` or
+    ``max_momentum`` at ``total_steps`` (while the rate anneals). Drive a Keras optimizer
+    with it through :func:`lrutils.keras_schedules.scheduled_momentum` (SGD ``momentum`` or
     Adam ``beta_1``).
 
     Parameters
@@ -940,9 +944,9 @@ def one_cycle_momentum(total_steps: float, pct_start: float = 0.25,
     Smith 2018 (arXiv:1803.09820), section 4.3; fastai ``fit_one_cycle``
     (``moms=(0.95, 0.85, 0.95)``).
     """
-    total_steps, pct_start = _one_cycle_args(total_steps, pct_start, anneal)
-    base_momentum = _in_interval("base_momentum", base_momentum, 0.0, 1.0)
-    max_momentum = _in_interval("max_momentum", max_momentum, 0.0, 1.0)
+    total_steps, pct_start, anneal = _one_cycle_args(total_steps, pct_start, anneal)
+    base_momentum = check_interval("base_momentum", base_momentum, 0.0, 1.0, keep_int=True)
+    max_momentum = check_interval("max_momentum", max_momentum, 0.0, 1.0, keep_int=True)
     formula = _two_phases(max_momentum, base_momentum, max_momentum, total_steps, pct_start,
                           anneal)
     return _make("one_cycle_momentum", formula, total_steps=total_steps, pct_start=pct_start,
@@ -1007,7 +1011,7 @@ def per_epoch(schedule: Schedule, steps_per_epoch: float) -> Schedule:
     """
     if not isinstance(schedule, Schedule):
         raise TypeError(f"schedule must be a Schedule, got schedule={schedule!r}")
-    steps_per_epoch = _positive("steps_per_epoch", steps_per_epoch)
+    steps_per_epoch = check_real("steps_per_epoch", steps_per_epoch, positive=True, keep_int=True)
     formula = partial(_rescaled, formula=schedule.formula, factor=steps_per_epoch)
     return _make("per_epoch", formula, schedule=schedule, steps_per_epoch=steps_per_epoch)
 
@@ -1025,13 +1029,13 @@ SCHEDULES: Mapping[str, Callable[..., Schedule]] = MappingProxyType({
 
 
 def get_schedule(name: str, **kwargs: Any) -> Schedule:
-    """Make the schedule called ``name`` from ``kwargs``: ``SCHEDULES[name](**kwargs)``.
+    """Make the schedule called ``name`` (any case) from ``kwargs``: ``SCHEDULES[name](**kwargs)``.
 
     Raises
     ------
     ValueError
         If ``name`` is not in :data:`SCHEDULES` (the message lists the valid names).
+    TypeError
+        If ``name`` is not a string.
     """
-    if name not in SCHEDULES:
-        raise ValueError(f"name must be one of {sorted(SCHEDULES)}, got name={name!r}")
-    return SCHEDULES[name](**kwargs)
+    return SCHEDULES[lookup(SCHEDULES, name, "schedule")](**kwargs)

@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 
+from ._checks import check_flag, check_int
+
 __all__ = ["set_seed"]
 
 
@@ -33,11 +35,9 @@ def set_seed(seed: int = 0, *, keras: bool | None = None, deterministic: bool = 
     ``PYTHONHASHSEED`` is set for child processes only; the running interpreter's hash seed
     cannot be changed after start-up.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    if keras is not None and not isinstance(keras, bool):
-        raise TypeError(f"keras must be True, False or None, got {keras!r}")
-    seed = int(seed)
+    seed = check_int("seed", seed, minimum=0)
+    keras = check_flag("keras", keras, allow_none=True)
+    deterministic = check_flag("deterministic", deterministic)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)

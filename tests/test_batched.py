@@ -86,7 +86,8 @@ def test_make_optimizer_names():
     assert make_optimizer("nesterov").nesterov is True
     assert type(make_optimizer("Lamb", learning_rate=0.1)).__name__ == "Lamb"
     assert type(make_optimizer(keras.optimizers.Ftrl)).__name__ == "Ftrl"
-    with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*valid names"):
+    assert type(make_optimizer("ADAMW")).__name__ == "AdamW"  # any case, as in Keras
+    with pytest.raises(ValueError, match=r"unknown optimizer='adamm'; valid names: .*'adam', .*'nesterov'"):
         make_optimizer("adamm")
     with pytest.raises(TypeError, match="optimizer must be a name"):
         make_optimizer(3)
@@ -94,15 +95,22 @@ def test_make_optimizer_names():
 
 @pytest.mark.parametrize("kwargs,error,match", [
     ({"configs": {}}, ValueError, "configs must be a non-empty"),
-    ({"configs": {"a": {"learning_rate": 0.1}}}, ValueError, "'optimizer' key"),
-    ({"seeds": []}, ValueError, "seeds must be a non-empty"),
-    ({"seeds": [1, 1]}, ValueError, "seeds must be distinct"),
-    ({"epochs": 0}, ValueError, "epochs must be a positive integer, got epochs=0"),
-    ({"batch_size": 2.5}, ValueError, "batch_size must be a positive integer"),
+    ({"configs": ["a"]}, TypeError, "configs must be a non-empty mapping"),
+    ({"configs": {"a": {"learning_rate": 0.1}}}, ValueError, r"configs\['a'\] must be a mapping with an 'optimizer' key"),
+    ({"configs": {"a": "sgd"}}, TypeError, r"configs\['a'\] must be a mapping with an 'optimizer' key"),
+    ({"seeds": []}, ValueError, r"seeds must be a non-empty list of non-negative integers, got seeds=\[\]"),
+    ({"seeds": [0, "1"]}, TypeError, r"seeds must be a non-empty list .*got seeds=\[0, '1'\]"),
+    ({"seeds": [1, 1]}, ValueError, r"seeds must be distinct, got seeds=\[1, 1\]"),
+    ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got epochs=0"),
+    ({"batch_size": 2.5}, TypeError, "batch_size must be an integer, got batch_size=2.5"),
     ({"model": "mlp"}, TypeError, "model must be an lrutils.batched.MLP or CNN"),
-    ({"model": MLP((0,))}, ValueError, "hidden must be a tuple of positive integers"),
-    ({"model": CNN((4,), activation="gelu")}, ValueError, "activation must be one of"),
-    ({"shuffle": 1}, TypeError, "shuffle must be True or False"),
+    ({"model": MLP((0,))}, ValueError, r"hidden\[0\] must be an integer >= 1, got hidden\[0\]=0"),
+    ({"model": MLP([4])}, TypeError, r"hidden must be a tuple of positive integers, got hidden=\[4\]"),
+    ({"model": CNN((4,), kernel_size=2.0)}, TypeError, "kernel_size must be an integer, got kernel_size=2.0"),
+    ({"model": CNN((4,), activation="gelu")}, ValueError,
+     "activation must be 'linear', 'relu', 'sigmoid' or 'tanh', got activation='gelu'"),
+    ({"shuffle": 1}, TypeError, "shuffle must be True or False, got shuffle=1"),
+    ({"data": (1, 2)}, ValueError, "data must be an lrutils Dataset .* length 2"),
 ])
 def test_validation(tiny, kwargs, error, match):
     args = {"configs": {"a": {"optimizer": "sgd"}}, "data": tiny, "model": MLP((4,)), "epochs": 1}

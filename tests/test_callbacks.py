@@ -60,7 +60,9 @@ def test_current_learning_rate_constant_and_schedule():
 
 
 def test_bad_arguments():
-    with pytest.raises(TypeError, match="per_batch must be True or False"):
+    with pytest.raises(TypeError, match="^per_batch must be True or False, got per_batch='yes'$"):
         lu.LearningRateRecorder(per_batch="yes")
-    with pytest.raises(ValueError, match="key must be a non-empty string"):
+    with pytest.raises(ValueError, match="^key must be a non-empty string, got key=''$"):
         lu.LearningRateRecorder(key="")
+    with pytest.raises(TypeError, match=r"^key must be a non-empty string, got key=3 \(int\)$"):
+        lu.LearningRateRecorder(key=3)

@@ -50,14 +50,31 @@ def test_same_seed_same_split_other_seed_other_split():
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match="unknown dataset name 'cifar10'.*mnist5k, digits, mnist, fashion_mnist"):
+    with pytest.raises(ValueError, match=r"^unknown dataset name='cifar10'; valid names: "
+                                         r"'digits', 'fashion_mnist', 'mnist', 'mnist5k'$"):
         lu.load_data("cifar10")
+    with pytest.raises(TypeError, match=r"^name must be a string naming a dataset, got name=3 \(int\)$"):
+        lu.load_data(3)
+
+
+def test_name_is_matched_in_any_case():
+    assert lu.load_data("Digits").name == "digits"
 
 
 @pytest.mark.parametrize("val_size", [0, 1, -0.2, 1.5])
 def test_bad_val_size(val_size):
-    with pytest.raises(ValueError, match="val_size must be in"):
+    with pytest.raises(ValueError, match=r"^val_size must be in \(0, 1\), got val_size="):
         lu.load_data("digits", val_size=val_size)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"val_size": "0.2"}, r"^val_size must be a real number, got val_size='0.2'"),
+    ({"val_size": True}, r"^val_size must be a real number, got val_size=True"),
+    ({"flatten": 1}, r"^flatten must be True or False, got flatten=1$"),
+])
+def test_arguments_of_the_wrong_type(kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        lu.load_data("digits", **kwargs)
 
 
 def test_offline_download_names_the_bundled_alternative(monkeypatch):

@@ -271,6 +271,13 @@ def test_each_epoch_visits_every_example_once_in_a_new_order():
     np.testing.assert_array_equal(again.weights, run.weights)
 
 
+def test_numpy_integers_are_accepted_as_counts():
+    data = make_linear_regression(n=np.int64(20), dim=np.int32(2))
+    run = minibatch_gd(data.X, data.y, 0.1, batch_size=np.int64(5), epochs=np.int64(2))
+    assert run.grad_evals[-1] == 2 * 20 and len(run.weights) == 2 * 4 + 1
+    assert len(gradient_descent(_Q, [1.0, 2.0], np.float32(0.1), np.int64(3)).xs) == 4
+
+
 def test_sgd_gets_close_to_least_squares():
     data = make_linear_regression(n=200, dim=2, noise=0.5, seed=0)
     f_star = regression_objective(data.X, data.y).f_min
@@ -285,6 +292,7 @@ def test_sgd_gets_close_to_least_squares():
 # --------------------------------------------------------------------------------------
 _Q = quadratic()
 _DATA = make_linear_regression(n=20)
+_PATH = gradient_descent(_Q, [1.0, 2.0], 0.1, 5)
 
 
 @pytest.mark.parametrize(
@@ -311,6 +319,22 @@ _DATA = make_linear_regression(n=20)
         (lambda: minibatch_gd(_DATA.X, _DATA.y, 0.1, batch_size=4, epochs=0), ValueError, "epochs"),
         (lambda: minibatch_gd(_DATA.X, _DATA.y[:5], 0.1, batch_size=4, epochs=1), ValueError, "y"),
         (lambda: minibatch_gd(_DATA.X, _DATA.y, -0.1, batch_size=4, epochs=1), ValueError, "learning_rate"),
+        (lambda: minibatch_gd(_DATA.X, _DATA.y, 0.1, batch_size=4.0, epochs=1), TypeError, "batch_size"),
+        (lambda: minibatch_gd(_DATA.X, _DATA.y, lambda t: "0.1", batch_size=4, epochs=1), TypeError,
+         r"^learning_rate\(0\) must return a number, got learning_rate\(0\)='0\.1'"),
+        (lambda: gradient_descent(_Q, [1.0, 2.0], lambda k: True, 5), TypeError,
+         r"^learning_rate\(0\) must return a number, got learning_rate\(0\)=True"),
+        (lambda: gradient_descent(_Q, [1.0, 2.0], lambda k: float("nan"), 5), ValueError,
+         r"^learning_rate\(0\) must return a finite number >= 0, got learning_rate\(0\)=nan"),
+        # tol and tail used to go through float(): "0.5" and True were accepted
+        (lambda: _PATH.converged_at("0.5"), TypeError, "tol"),
+        (lambda: _PATH.converged_at(True), TypeError, "tol"),
+        (lambda: _PATH.converged_at(-1e-3), ValueError, "tol"),
+        (lambda: _PATH.converged_at(1e-3, target="0"), TypeError, "target"),
+        (lambda: _PATH.converged_at(1e-3, on=0), TypeError, "on"),
+        (lambda: convergence_rate([1.0, 0.5], tail="0.5"), TypeError, "tail"),
+        (lambda: convergence_rate([1.0, 0.5], tail=True), TypeError, "tail"),
+        (lambda: convergence_rate([1.0, 0.5], tail=1.5), ValueError, "tail"),
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, exc, match):

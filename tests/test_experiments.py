@@ -60,8 +60,13 @@ def test_summarize_last_and_best(table):
     assert last.loc["fast", "mean"] == pytest.approx(expected)
     best = lu.summarize(table, "loss", epoch="best")
     assert best.loc["fast", "mean"] == pytest.approx(fast.groupby("seed")["loss"].min().mean())
-    with pytest.raises(ValueError, match="epoch must be"):
+    with pytest.raises(ValueError, match="epoch must be 'last', 'best' or a positive epoch number, got epoch=0"):
         lu.summarize(table, "loss", epoch=0)
+    with pytest.raises(ValueError, match="got epoch='first'"):
+        lu.summarize(table, "loss", epoch="first")
+    with pytest.raises(TypeError, match="got epoch=2.0"):
+        lu.summarize(table, "loss", epoch=2.0)
+    assert lu.summarize(table, "loss", epoch=np.int64(4)).equals(lu.summarize(table, "loss", epoch=4))
     with pytest.raises(ValueError, match="no row has epoch 9"):
         lu.summarize(table, "loss", epoch=9)
     with pytest.raises(ValueError, match="no column 'acc'"):
@@ -84,13 +89,19 @@ def test_callbacks_are_fresh_per_run(tiny):
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"configs": {}}, ValueError, "non-empty mapping"),
+        ({"configs": {}}, ValueError, "configs must be a non-empty mapping"),
+        ({"configs": [("a", {})]}, TypeError, "configs must be a non-empty mapping"),
         ({"configs": {"a": 1}}, TypeError, r"configs\['a'\] must be a mapping"),
-        ({"configs": {"a": {"callbacks": [1]}}}, TypeError, "must be a function"),
-        ({"seeds": []}, ValueError, "seeds must be a non-empty list"),
-        ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
-        ({"batch_size": 2.5}, ValueError, "batch_size must be a positive integer"),
+        ({"configs": {"a": {"callbacks": [1]}}}, TypeError, r"configs\['a'\]\['callbacks'\] must be a function"),
+        ({"configs": {"a": {"epochs": 1.5}}}, TypeError, r"configs\['a'\]\['epochs'\] must be an integer"),
+        ({"seeds": []}, ValueError, r"seeds must be a non-empty list of non-negative integers, got seeds=\[\]"),
+        ({"seeds": [0, 1.5]}, TypeError, r"seeds must be a non-empty list .*got seeds=\[0, 1.5\]"),
+        ({"seeds": [-1]}, ValueError, r"seeds must be a non-empty list .*got seeds=\[-1\]"),
+        ({"epochs": 0}, ValueError, "epochs must be an integer >= 1, got epochs=0"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be an integer, got batch_size=2.5"),
+        ({"progress": "yes"}, TypeError, "progress must be True or False, got progress='yes'"),
         ({"data": "mnist"}, TypeError, "data must be an lrutils Dataset"),
+        ({"data": (1, 2, 3)}, ValueError, "data must be an lrutils Dataset .* length 3"),
     ],
 )
 def test_bad_arguments(tiny, kwargs, error, message):
@@ -98,6 +109,24 @@ def test_bad_arguments(tiny, kwargs, error, message):
     args.update(kwargs)
     with pytest.raises(error, match=message):
         lu.run_experiments(build, **args)
+
+
+def test_numpy_integers_are_accepted_as_epochs_and_batch_size(tiny):
+    # run_experiments used to test isinstance(value, int), which np.int64 fails
+    fits = []
+
+    class Model:
+        def fit(self, *args, epochs, batch_size, **kwargs):
+            fits.append((epochs, batch_size))
+            history = type("History", (), {})()
+            history.history = {"loss": [1.0] * epochs}
+            return history
+
+    table = lu.run_experiments(lambda: Model(), {"a": {}, "b": {"epochs": np.int64(1)}}, data=tiny,
+                               seeds=[np.int64(0)], epochs=np.int64(2), batch_size=np.int32(16))
+    assert fits == [(2, 16), (1, 16)]
+    assert all(type(value) is int for fit in fits for value in fit)
+    assert table["epoch"].tolist() == [1, 2, 1]
 
 
 def test_no_progress_bar_in_static_mode(tiny, capsys):

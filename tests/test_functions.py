@@ -219,6 +219,7 @@ def test_params_record_constructor_arguments():
     assert obj.params == dict(a=1.0, b=10.0)
     assert isinstance(obj, Objective)
     assert "rosenbrock" in repr(obj)
+    assert get_function("Rosenbrock").name == "rosenbrock"  # names are matched in any case
 
 
 # --------------------------------------------------------------------------------------
@@ -227,7 +228,8 @@ def test_params_record_constructor_arguments():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: get_function("rosenbrok"), ValueError, r"rosenbrok.*beale.*rosenbrock"),
+        (lambda: get_function("rosenbrok"), ValueError,
+         r"^unknown function name='rosenbrok'; valid names: 'beale', .*'rosenbrock', .*'six_hump_camel'$"),
         (lambda: get_function(3), TypeError, "name"),
         (lambda: quadratic(0.0), ValueError, "condition_number"),
         (lambda: quadratic(-2.0), ValueError, "condition_number"),

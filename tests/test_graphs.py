@@ -161,9 +161,15 @@ def test_draw_graph_without_result_and_with_positions():
         ([Node("a", "input"), Node("b", "add", ("a",))], {"a": 1.0}, {}, ValueError, "takes 2 input"),
         ([Node("a", "input"), Node("b", "add", (1.0, 2.0))], {"a": 1.0}, {}, ValueError, "only constants"),
         ([Node("a", "input"), Node("b", "add", ("a", None))], {"a": 1.0}, {}, TypeError, "finite real"),
+        ([Node("a", "input"), Node("b", "add", ("a", math.inf))], {"a": 1.0}, {}, ValueError, "finite real"),
+        ([Node("a", "input"), Node("", "neg", ("a",))], {"a": 1.0}, {}, ValueError,
+         r"^graph\[1\]\.name must be a non-empty string, got graph\[1\]\.name=''$"),
+        ([Node("a", "input"), Node(3, "neg", ("a",))], {"a": 1.0}, {}, TypeError,
+         r"^graph\[1\]\.name must be a non-empty string, got graph\[1\]\.name=3 \(int\)$"),
         (OLAH, {"a": 2.0}, {}, ValueError, r"missing \['b'\]"),
         (OLAH, {"a": 2.0, "b": 1.0, "z": 0.0}, {}, ValueError, r"not input nodes \['z'\]"),
-        (OLAH, {"a": 2.0, "b": "1"}, {}, TypeError, "inputs\\['b'\\]"),
+        (OLAH, {"a": 2.0, "b": "1"}, {}, TypeError, r"^inputs\['b'\] must be a real number, got inputs\['b'\]='1'"),
+        (OLAH, {"a": 2.0, "b": math.nan}, {}, ValueError, r"^inputs\['b'\] must be finite, got inputs\['b'\]=nan"),
         (OLAH, {"a": 2.0, "b": 1.0}, {"output": "f"}, ValueError, "output must be"),
         ([Node("a", "input"), Node("l", "log", ("a",))], {"a": -1.0}, {}, ValueError, "positive"),
         ([Node("a", "input"), Node("q", "div", (1.0, "a"))], {"a": 0.0}, {}, ValueError, "non-zero"),
@@ -184,4 +190,8 @@ def test_draw_graph_rejects_mismatched_result_and_missing_positions():
         draw_graph(OLAH, {"a": 1})
     with pytest.raises(ValueError, match=r"missing \['e'\]"):
         draw_graph(OLAH, positions={n.name: (0, 0) for n in OLAH[:-1]})
+    with pytest.raises(ValueError, match=r"^node_size must be in \(0, 0\.5\), got node_size=0\.5$"):
+        draw_graph(OLAH, node_size=0.5)
+    with pytest.raises(TypeError, match=r"^node_size must be a real number, got node_size='0\.2'"):
+        draw_graph(OLAH, node_size="0.2")
     assert isinstance(other, GraphPass)

@@ -18,6 +18,7 @@ import pytest
 import tensorflow as tf
 
 import lrutils as lu
+from lrutils import _keras_internals as internals
 from lrutils import lr_finder
 from lrutils.callbacks import LearningRateRecorder
 from _messages import names_argument
@@ -83,7 +84,7 @@ def step_kind(request, monkeypatch):
     """Run a test both ways the finder can work: inside the compiled training step (TensorFlow)
     and with a compiled call before every batch (the way on other backends)."""
     if request.param == "per-batch":
-        monkeypatch.setattr(lr_finder, "_can_fold", lambda model: False)
+        monkeypatch.setattr(internals, "can_fold", lambda model: False)
     return request.param
 
 
@@ -418,16 +419,42 @@ def test_callback_in_a_users_fit_stops_and_restores(step_kind):
 def test_the_folded_step_is_traced_once_per_compiled_model():
     model = make_model()
     first = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, shuffle=False)
-    folded = vars(model)[lr_finder._FoldedStep.ATTRIBUTE]
+    folded = vars(model)[internals.FoldedStep.ATTRIBUTE]
     function = folded.function
     second = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, shuffle=False)
-    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE] is folded and folded.function is function
+    assert vars(model)[internals.FoldedStep.ATTRIBUTE] is folded and folded.function is function
     np.testing.assert_array_equal(first.losses, second.losses)  # the model was left as found
     longer = find_lr(model, (X, Y), end_lr=1e-2, num_steps=200, batch_size=BATCH)
     assert len(longer.losses) == 200  # a longer sweep than the table held: a new table
-    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE].capacity >= 200
+    assert vars(model)[internals.FoldedStep.ATTRIBUTE].capacity >= 200
     # the table and the counter are not the model's: nothing new to save or restore
     assert all("lr_finder" not in v.path for v in model.variables)
+
+
+def test_a_fold_that_does_not_take_falls_back_to_the_per_batch_path(monkeypatch):
+    """If a Keras release traced its own step instead of the folded one (simulated: the folded
+    step is never swapped in), the test warns and finishes on the public path, with the curve
+    that path records and the model left as found."""
+    model = make_model()
+    before = state(model)
+    reference = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH,
+                        shuffle=False, suggestion="valley")
+    with monkeypatch.context() as patch:
+        patch.setattr(internals, "can_fold", lambda model: False)
+        per_batch = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH,
+                            shuffle=False, suggestion="valley")
+
+    def install_nothing(self, model, rates):  # everything but the swap: Keras keeps its own step
+        self.counter.assign(0)
+        self.rate.assign(np.asarray(rates[0], dtype=self.table.dtype.as_numpy_dtype))
+
+    monkeypatch.setattr(internals.FoldedStep, "install", install_nothing)
+    with pytest.warns(RuntimeWarning, match="could not run inside"):
+        fallen_back = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH,
+                              shuffle=False, suggestion="valley")
+    np.testing.assert_array_equal(fallen_back.losses, per_batch.losses)
+    np.testing.assert_allclose(fallen_back.losses, reference.losses, rtol=1e-5)
+    assert_restored(before, model)
 
 
 def test_a_test_left_unrestored_does_not_stick():
@@ -449,11 +476,11 @@ def test_a_test_left_unrestored_does_not_stick():
 def test_a_recompiled_model_gets_a_new_step():
     model = make_model()
     find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH)
-    old = vars(model)[lr_finder._FoldedStep.ATTRIBUTE]
+    old = vars(model)[internals.FoldedStep.ATTRIBUTE]
     model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
     recorder = LearningRateRecorder()
     result = find_lr(model, (X, Y), end_lr=1e-2, num_steps=20, batch_size=BATCH, callbacks=[recorder])
-    assert vars(model)[lr_finder._FoldedStep.ATTRIBUTE] is not old
+    assert vars(model)[internals.FoldedStep.ATTRIBUTE] is not old
     np.testing.assert_allclose(recorder.batch_rates, result.learning_rates, rtol=1e-6)  # the new SGD's rate
     assert float(model.optimizer.learning_rate) == pytest.approx(0.1)
 
@@ -643,11 +670,11 @@ def test_the_folded_step_under_xla(tmp_path):
 # ------------------------------------------------------------------------------------
 def test_a_trial_blows_up_above_stop_factor_times_its_first_loss():
     calm = np.r_[1.0, np.linspace(0.9, 0.1, 19)]
-    assert not lr_finder._diverged(calm, 0.98, 4.0)
-    assert not lr_finder._diverged(np.r_[0.05, np.full(19, 0.15)], 0.98, 4.0)  # 3x the start: noise
-    assert lr_finder._diverged(np.r_[1.0, np.full(19, 9.0)], 0.0, 4.0)
-    assert lr_finder._diverged(np.r_[1.0, np.nan, np.ones(18)], 0.98, 4.0)
-    assert lr_finder._diverged(np.array([]), 0.98, 4.0)
+    assert not lr_finder.trial_diverged(calm, 0.98, 4.0)
+    assert not lr_finder.trial_diverged(np.r_[0.05, np.full(19, 0.15)], 0.98, 4.0)  # 3x the start: noise
+    assert lr_finder.trial_diverged(np.r_[1.0, np.full(19, 9.0)], 0.0, 4.0)
+    assert lr_finder.trial_diverged(np.r_[1.0, np.nan, np.ones(18)], 0.98, 4.0)
+    assert lr_finder.trial_diverged(np.array([]), 0.98, 4.0)
 
 
 def test_loss_drop():
@@ -697,7 +724,7 @@ def test_trials_are_the_default_and_leave_the_model_as_found(step_kind):
     np.testing.assert_allclose(trials.learning_rates, trial_candidates(result)[1])
     for losses, score in zip(trials.losses, trials.scores, strict=True):
         assert len(losses) == 12
-        blew_up = lr_finder._diverged(losses, result.smoothing, result.stop_factor)
+        blew_up = lr_finder.trial_diverged(losses, result.smoothing, result.stop_factor)
         assert score == (math.inf if blew_up else trial_score(losses))
     assert np.isfinite(trials.scores).any()
     assert trials.chosen == int(np.argmin(trials.scores))

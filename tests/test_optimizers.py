@@ -468,7 +468,8 @@ def test_integer_params_rejected():
 
 BAD_ARGUMENTS = [
     ("sgd", {"learning_rate": -0.1}, ValueError, r"learning_rate must be >= 0, got .*=-0.1"),
-    ("sgd", {"learning_rate": "0.1"}, TypeError, r"learning_rate must be"),
+    ("sgd", {"learning_rate": "0.1"}, TypeError,
+     r"learning_rate must be a number >= 0 or a callable step -> rate, got learning_rate='0.1'"),
     ("sgd", {"momentum": 1.5}, ValueError, r"momentum must be in \[0, 1\], got momentum=1.5"),
     ("momentum", {"momentum": -0.1}, ValueError, r"momentum must be in \[0, 1\]"),
     ("sgd", {"nesterov": "yes"}, TypeError, r"nesterov must be True or False"),
@@ -502,9 +503,10 @@ def test_bad_arguments_raise(name, kwargs, error, message):
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adamm'.*adam, adamax.*sgd"):
+    with pytest.raises(ValueError, match=r"^unknown optimizer name='adamm'; valid names: 'adadelta', .*"
+                                         r"'adam', 'adamax', .*'sgd'$"):
         get_optimizer("adamm")
-    with pytest.raises(TypeError, match="name must be a string"):
+    with pytest.raises(TypeError, match=r"^name must be a string naming an optimizer, got name=None"):
         get_optimizer(None)
 
 
@@ -517,8 +519,23 @@ def test_schedule_returning_negative_rate_raises():
     state = opt.init(np.ones(1))
     _, state = opt.update(np.ones(1), state)
     _, state = opt.update(np.ones(1), state)  # 0.0 is allowed
-    with pytest.raises(ValueError, match=r"schedule must return a finite value >= 0.*step 2"):
+    with pytest.raises(ValueError, match=r"^learning_rate\(2\) must return a finite number >= 0, "
+                                         r"got learning_rate\(2\)=-0\.1"):
         opt.update(np.ones(1), state)
+
+
+def test_schedule_returning_a_string_raises():
+    # float() used to turn "0.1" into a rate
+    opt = sgd(learning_rate=lambda t: "0.1")
+    with pytest.raises(TypeError, match=r"^learning_rate\(0\) must return a number, got learning_rate\(0\)='0\.1'"):
+        opt.update(np.ones(1), opt.init(np.ones(1)))
+
+
+def test_schedule_may_return_a_numpy_scalar_or_0d_array():
+    for rate in (np.float32(0.5), np.array(0.5)):
+        opt = sgd(learning_rate=lambda t, rate=rate: rate)
+        updates, _ = opt.update(np.ones(1), opt.init(np.ones(1)))
+        np.testing.assert_array_equal(updates, [-0.5])
 
 
 def test_weight_decay_needs_params():

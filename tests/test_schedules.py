@@ -220,6 +220,12 @@ def test_cyclical_rates_by_hand(schedule, step, expected):
     assert schedule(step) == pytest.approx(expected, rel=1e-12)
 
 
+def test_anneal_is_matched_without_case_and_kept_in_canonical_form():
+    # the formula tests `shape == "cos"`: "COS" must not silently become a linear ramp
+    upper = one_cycle(2.0, total_steps=400, anneal="COS")
+    assert upper == one_cycle(2.0, total_steps=400, anneal="cos") and upper.kwargs["anneal"] == "cos"
+
+
 @pytest.mark.parametrize("anneal", ["cos", "linear"])
 def test_one_cycle_endpoints(anneal):
     schedule = one_cycle(2.0, total_steps=400, anneal=anneal)
@@ -344,9 +350,12 @@ def test_registry_and_config_recreate_the_schedule(schedule):
 
 def test_get_schedule_lists_valid_names():
     assert get_schedule("cosine_decay", initial_learning_rate=0.1, decay_steps=10)(10) == 0.0
-    with pytest.raises(ValueError, match=r"name must be one of \[.*'cosine_decay'.*\], got "
-                                         r"name='cosine'"):
+    assert get_schedule("Cosine_Decay", initial_learning_rate=0.1, decay_steps=10).name == "cosine_decay"
+    with pytest.raises(ValueError, match=r"^unknown schedule name='cosine'; valid names: 'constant', "
+                                         r".*'cosine_decay', .*'triangular2'$"):
         get_schedule("cosine")
+    with pytest.raises(TypeError, match=r"^name must be a string naming a schedule, got name=None"):
+        get_schedule(None)
 
 
 def test_schedules_module_imports_without_tensorflow():
@@ -400,7 +409,9 @@ BAD = [
     (one_cycle, dict(max_learning_rate=0.1, total_steps=100, pct_start=1.0),
      ValueError, r"pct_start must be in \(0, 1\), got pct_start=1\.0"),
     (one_cycle, dict(max_learning_rate=0.1, total_steps=100, anneal="cosine"),
-     ValueError, "anneal must be one of .*got anneal='cosine'"),
+     ValueError, "^anneal must be 'cos' or 'linear', got anneal='cosine'$"),
+    (one_cycle, dict(max_learning_rate=0.1, total_steps=100, anneal=None),
+     TypeError, "^anneal must be 'cos' or 'linear', got anneal=None$"),
     (one_cycle_momentum, dict(total_steps=100, max_momentum=1.2),
      ValueError, "max_momentum must be in"),
     (join_schedules, dict(schedules=[constant(1.0), constant(0.1)], boundaries=[5, 10]),
@@ -516,48 +527,87 @@ def _simulate_adam(betas_1, learning_rate=0.1, beta_2=0.999, epsilon=1e-7):
     return w
 
 
-def test_momentum_scheduler_changes_sgd_updates(keras):
-    from lrutils.keras_schedules import MomentumScheduler
+def test_scheduled_momentum_changes_sgd_updates(keras, tmp_path):
+    from lrutils.keras_schedules import scheduled_momentum
 
     momenta = [0.9, 0.0, 0.5, 0.8]  # steps 0, 1, 2, 3
     schedule = piecewise_constant([0, 1, 2], momenta)
-    model = _linear_model(keras, keras.optimizers.SGD(learning_rate=0.1, momentum=0.9))
-    history = model.fit(X, Y, batch_size=8, epochs=4, verbose=0, shuffle=False,
-                        callbacks=[MomentumScheduler(schedule)])
+    sgd = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    model = _linear_model(keras, scheduled_momentum(sgd, schedule))
+    model.fit(X, Y, batch_size=8, epochs=4, verbose=0, shuffle=False)
     w = model.get_weights()[0]
     np.testing.assert_allclose(w, _simulate_sgd(momenta), rtol=1e-5)
     assert np.max(np.abs(w - _simulate_sgd([0.9] * 4))) > 0.1  # the schedule mattered
-    np.testing.assert_allclose(history.history["momentum"], momenta, rtol=1e-6)
+    # the copy's other settings are the original's, which is left untouched
+    assert model.optimizer.momentum == 0.9 and sgd.iterations is not model.optimizer.iterations
+    # it saves with the model, and loads with the class passed as a custom object
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path, custom_objects={"ScheduledSGD": type(model.optimizer)})
+    assert loaded.optimizer.momentum_schedule == schedule
+    assert int(loaded.optimizer.iterations) == 4
 
-    # afterwards the optimizer holds its float again, and a plain fit uses it
-    assert model.optimizer.momentum == 0.9 and type(model.optimizer.momentum) is float
-    model.fit(X, Y, batch_size=8, epochs=1, verbose=0)
-    np.testing.assert_allclose(model.get_weights()[0], _simulate_sgd(momenta + [0.9]),
-                               rtol=1e-5)
 
-
-def test_momentum_scheduler_changes_adam_beta_1(keras):
-    from lrutils.keras_schedules import MomentumScheduler
+def test_scheduled_momentum_changes_adam_beta_1(keras):
+    from lrutils.keras_schedules import scheduled_momentum
 
     betas = [0.95, 0.5, 0.0, 0.85]
-    model = _linear_model(keras, keras.optimizers.Adam(learning_rate=0.1))
-    model.fit(X, Y, batch_size=8, epochs=4, verbose=0, shuffle=False,
-              callbacks=[MomentumScheduler(piecewise_constant([0, 1, 2], betas))])
+    optimizer = scheduled_momentum(keras.optimizers.Adam(learning_rate=0.1),
+                                   piecewise_constant([0, 1, 2], betas))
+    model = _linear_model(keras, optimizer)
+    model.fit(X, Y, batch_size=8, epochs=4, verbose=0, shuffle=False)
     w = model.get_weights()[0]
     np.testing.assert_allclose(w, _simulate_adam(betas), rtol=1e-5)
     assert np.max(np.abs(w - _simulate_adam([0.9] * 4))) > 1e-3
-    assert model.optimizer.beta_1 == 0.9
+    assert model.optimizer.beta_1 == 0.9 and type(model.optimizer.beta_1) is float
 
 
-def test_momentum_scheduler_needs_sgd_momentum_buffers(keras):
-    from lrutils.keras_schedules import MomentumScheduler
+@pytest.mark.parametrize("name, kwargs, value", [
+    ("SGD", {"momentum": 0.9}, 0.9),
+    ("SGD", {"momentum": 0.8, "nesterov": True}, 0.8),
+    ("Adam", {}, 0.9),
+    ("AdamW", {"weight_decay": 0.01}, 0.9),
+    ("Nadam", {}, 0.9),
+    ("Adamax", {}, 0.9),
+    ("Lion", {"learning_rate": 1e-3}, 0.9),
+])
+def test_a_constant_momentum_schedule_is_the_bare_keras_optimizer(keras, name, kwargs, value):
+    """Parity: with a constant schedule the copy takes the steps of the bare Keras optimizer.
+    SGD's update, written out again, is bit for bit Keras's. The Adam family runs Keras's own
+    update, but ``1 - beta_1`` is then computed in float32 rather than from the Python float
+    (float32(0.9) is not 0.9), a last-bit difference."""
+    from lrutils.keras_schedules import scheduled_momentum
 
-    model = _linear_model(keras, keras.optimizers.SGD(learning_rate=0.1))
-    with pytest.raises(ValueError, match="momentum=0.0 and keeps no momentum buffers"):
-        model.fit(X, Y, batch_size=8, epochs=1, verbose=0,
-                  callbacks=[MomentumScheduler(one_cycle_momentum(4))])
-    with pytest.raises(ValueError, match="attribute must be None, 'momentum' or 'beta_1'"):
-        MomentumScheduler(constant(0.9), attribute="beta1")
+    weights = []
+    for scheduled in (False, True):
+        optimizer = getattr(keras.optimizers, name)(**{"learning_rate": 0.05, **kwargs})
+        if scheduled:
+            optimizer = scheduled_momentum(optimizer, constant(value))
+        model = _linear_model(keras, optimizer)
+        model.fit(X, Y, batch_size=4, epochs=3, verbose=0, shuffle=False)
+        weights.append(model.get_weights()[0])
+    if name == "SGD":
+        np.testing.assert_array_equal(weights[1], weights[0])
+    else:
+        np.testing.assert_allclose(weights[1], weights[0], rtol=1e-6, atol=0)
+
+
+def test_scheduled_momentum_refuses_what_it_cannot_schedule(keras):
+    from lrutils.keras_schedules import scheduled_momentum
+
+    with pytest.raises(ValueError, match="momentum=0.0, which keeps no momentum buffers"):
+        scheduled_momentum(keras.optimizers.SGD(0.1), one_cycle_momentum(4))
+    with pytest.raises(ValueError, match="optimizer must be a Keras SGD .* got a RMSprop"):
+        scheduled_momentum(keras.optimizers.RMSprop(0.1, momentum=0.9), one_cycle_momentum(4))
+    with pytest.raises(ValueError, match=r"schedule must give momenta in \[0, 1\], got 1.5 at step 0"):
+        scheduled_momentum(keras.optimizers.Adam(), constant(1.5))
+    with pytest.raises(TypeError, match="schedule must be an lrutils.schedules.Schedule"):
+        scheduled_momentum(keras.optimizers.Adam(), 0.9)
+    with pytest.raises(TypeError, match="optimizer must be a keras.optimizers.Optimizer"):
+        scheduled_momentum("adam", constant(0.9))
+    once = scheduled_momentum(keras.optimizers.Adam(), constant(0.9))
+    with pytest.raises(ValueError, match="optimizer already follows a momentum schedule"):
+        scheduled_momentum(once, constant(0.8))
 
 
 # Our schedule factories and the Keras classes they reproduce: their shared arguments must have the

@@ -1,4 +1,6 @@
+import os
 import random
+import re
 import subprocess
 import sys
 
@@ -39,10 +41,21 @@ def test_numpy_only_use_does_not_import_tensorflow():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", True, None])
-def test_set_seed_rejects_bad_seed(bad):
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+@pytest.mark.parametrize("bad", [1.5, "0", True, None])
+def test_set_seed_rejects_a_seed_of_the_wrong_type(bad):
+    with pytest.raises(TypeError, match=rf"^seed must be an integer, got seed={re.escape(repr(bad))} "):
         lu.set_seed(bad)
+
+
+def test_set_seed_rejects_a_negative_seed_and_accepts_numpy_integers():
+    with pytest.raises(ValueError, match="^seed must be an integer >= 0, got seed=-1$"):
+        lu.set_seed(-1)
+    lu.set_seed(np.int64(3), keras=False)
+    assert os.environ["PYTHONHASHSEED"] == "3"
+    with pytest.raises(TypeError, match="^keras must be True, False or None, got keras=1$"):
+        lu.set_seed(0, keras=1)
+    with pytest.raises(TypeError, match="^deterministic must be True or False, got deterministic='yes'$"):
+        lu.set_seed(0, deterministic="yes")
 
 
 def test_static_mode_follows_environment_and_override(monkeypatch):

@@ -324,3 +324,24 @@ def test_every_page_is_light_enough_for_a_phone(built_site):
     sizes = {page: (built_site / f"{page}.html").stat().st_size for page in PAGES}
     heavy = {page: f"{size / 1e6:.2f} MB" for page, size in sizes.items() if size > MAX_PAGE_BYTES}
     assert not heavy, f"pages above {MAX_PAGE_BYTES / 1e6:.0f} MB: {heavy}"
+
+
+def test_every_public_function_is_on_the_reference_page(built_site):
+    """Each public module's functions and classes (its ``__all__``) have an entry on the
+    reference page, under their home module, so a link such as ``lrutils.find_lr`` resolves."""
+    import importlib
+    import inspect
+
+    import lrutils
+
+    ids = _parse(built_site / "appendices" / "lrutils-reference.html").ids
+    missing = []
+    for module_name in lrutils.PUBLIC_MODULES:
+        module = importlib.import_module(f"lrutils.{module_name}")
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.isfunction(value) or inspect.isclass(value):
+                if f"lrutils.{module_name}.{name}" not in ids:
+                    missing.append(f"lrutils.{module_name}.{name}")
+    assert missing == []
+    assert len(ids) > 100  # the page was really read
