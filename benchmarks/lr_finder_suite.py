@@ -67,7 +67,6 @@ import numpy as np  # noqa: E402
 import lrutils as lu  # noqa: E402
 from lrutils.lr_finder import SUGGESTION_RULES, find_lr  # noqa: E402
 
-
 #: The grid: 11 rates, half a decade apart, from 1e-5 to 1.
 GRID = tuple(float(10.0 ** e) for e in np.arange(-5.0, 0.01, 0.5))
 RESULTS = ROOT / "benchmarks" / "results"

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -69,7 +69,7 @@ class CNN(NamedTuple):
     activation: str = "relu"
 
 
-Architecture = Union[MLP, CNN]
+Architecture = MLP | CNN
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 
 
@@ -108,7 +108,8 @@ def keras_model(model: Architecture, input_shape: Sequence[int], num_classes: in
                    for i, h in enumerate(model.hidden)]
     else:
         if len(input_shape) != 3:
-            raise ValueError(f"a CNN needs images of shape (height, width, channels), got input_shape={tuple(input_shape)}")
+            raise ValueError("a CNN needs images of shape (height, width, channels), "
+                             f"got input_shape={tuple(input_shape)}")
         layers += [keras.layers.Conv2D(f, model.kernel_size, strides=model.strides, padding="valid",
                                        activation=model.activation, name=f"conv{i + 1}")
                    for i, f in enumerate(model.filters)]
@@ -180,7 +181,7 @@ def run_grid(
     configs: Mapping[str, Mapping[str, Any]],
     *,
     data: Any,
-    model: Architecture = MLP(),
+    model: Architecture = MLP(),  # noqa: B008 (a frozen dataclass: one shared default is safe)
     seeds: Iterable[int] = (0, 1, 2),
     epochs: int = 3,
     batch_size: int = 128,
@@ -252,13 +253,15 @@ def run_grid(
     x_train, y_train, x_val, y_val = (np.asarray(a) for a in check_dataset("data", data))
     for name, y in (("y_train", y_train), ("y_val", y_val)):
         if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1:
-            raise ValueError(f"{name} must be a 1-D array of integer class labels, got dtype {y.dtype} and shape {y.shape}")
+            raise ValueError(f"{name} must be a 1-D array of integer class labels, "
+                             f"got dtype {y.dtype} and shape {y.shape}")
     if len(x_train) != len(y_train) or len(x_val) != len(y_val):
         raise ValueError("x and y must have the same number of examples")
     num_classes = int(max(y_train.max(), y_val.max())) + 1
     input_shape = x_train.shape[1:]
     if isinstance(model, CNN) and len(input_shape) != 3:
-        raise ValueError(f"a CNN needs images of shape (n, height, width, channels), got x_train of shape {x_train.shape}")
+        raise ValueError("a CNN needs images of shape (n, height, width, channels), "
+                         f"got x_train of shape {x_train.shape}")
 
     start_time = time.perf_counter()
     # Initial weights of each seed: those of the equivalent Keras model.
@@ -378,7 +381,7 @@ def run_grid(
     rngs = [np.random.default_rng(int(seed)) for seed in seeds]
     rows = []
     history = []
-    for epoch in range(epochs):
+    for _ in range(epochs):
         orders = np.stack([rng.permutation(n) if shuffle else np.arange(n) for rng in rngs]).astype(np.int32)
         loss_sum = np.zeros((G, S))
         hit_sum = np.zeros((G, S))

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple, Union
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,7 +33,7 @@ __all__ = [
     "convergence_rate",
 ]
 
-LearningRate = Union[float, Callable[[int], float]]
+LearningRate = float | Callable[[int], float]
 
 
 class Path(NamedTuple):

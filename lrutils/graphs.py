@@ -50,7 +50,8 @@ References
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, NamedTuple, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from ._checks import check_interval, check_real, check_string, is_real
 

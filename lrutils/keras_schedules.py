@@ -25,6 +25,11 @@ from lrutils.schedules import Schedule
 __all__ = ["KerasSchedule", "to_keras", "to_epoch_scheduler", "scheduled_momentum"]
 
 
+def _check_schedule(schedule: Any) -> None:
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}")
+
+
 @keras.saving.register_keras_serializable(package="lrutils")
 class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """A :class:`~lrutils.schedules.Schedule` as a Keras ``LearningRateSchedule``.
@@ -50,10 +55,7 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, schedule: Schedule, dtype: str | None = None) -> None:
         super().__init__()
-        if not isinstance(schedule, Schedule):
-            raise TypeError(
-                f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}"
-            )
+        _check_schedule(schedule)
         if dtype is not None and dtype not in ("float16", "bfloat16", "float32", "float64"):
             raise ValueError(
                 "dtype must be None or one of 'float16', 'bfloat16', 'float32', 'float64', "
@@ -109,10 +111,7 @@ def to_epoch_scheduler(schedule: Schedule, *,
     verbose : int, optional
         Passed to ``LearningRateScheduler`` (0 is silent).
     """
-    if not isinstance(schedule, Schedule):
-        raise TypeError(
-            f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}"
-        )
+    _check_schedule(schedule)
     return keras.callbacks.LearningRateScheduler(partial(_rate_at_epoch, schedule),
                                                  verbose=verbose)
 
@@ -240,8 +239,7 @@ def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
     """
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got optimizer={optimizer!r}")
-    if not isinstance(schedule, Schedule):
-        raise TypeError(f"schedule must be an lrutils.schedules.Schedule, got schedule={schedule!r}")
+    _check_schedule(schedule)
     base = type(optimizer)
     if base in _SCHEDULED_CLASSES.values():
         raise ValueError(f"optimizer already follows a momentum schedule ({base.__name__}); "

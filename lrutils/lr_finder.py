@@ -42,7 +42,6 @@ Gugger, "How do you find a good learning rate" (2017).
 from __future__ import annotations
 
 import math
-import numbers
 import types
 import warnings
 from collections import OrderedDict
@@ -53,6 +52,7 @@ import keras
 import numpy as np
 
 from . import _keras_internals as internals
+from ._checks import check_choice, check_flag, check_int
 from .lr_range import *  # noqa: F403  (the NumPy half, re-exported: one import for the whole test)
 from .lr_range import (
     MIN_STEPS,
@@ -62,7 +62,6 @@ from .lr_range import (
     _check_smoothing,
     _check_stop_factor,
     _check_sweep,
-    smooth_losses,
     sweep_learning_rates,
     trial_candidates,
     trial_diverged,
@@ -417,8 +416,7 @@ def _fit_arguments(data: Any, batch_size: Any, num_steps: int, shuffle: bool,
             )
         if batch_size is None:
             batch_size = DEFAULT_BATCH_SIZE
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size!r}")
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         x, y = data[0], data[1]
         n = _num_samples(x)
         if n == 0:
@@ -640,13 +638,8 @@ def find_lr(
     """
     finder = LRFinder(start_lr=start_lr, end_lr=end_lr, num_steps=num_steps, mode=mode,
                       smoothing=smoothing, stop_factor=stop_factor)
-    if not isinstance(suggestion, str) or suggestion not in SUGGESTION_METHODS:
-        kind = ValueError if isinstance(suggestion, str) else TypeError
-        raise kind(f"suggestion must be one of {SUGGESTION_METHODS}, got suggestion={suggestion!r}")
-    if isinstance(trial_steps, bool) or not isinstance(trial_steps, numbers.Integral):
-        raise TypeError(f"trial_steps must be an integer, got trial_steps={trial_steps!r}")
-    if trial_steps < MIN_STEPS:
-        raise ValueError(f"trial_steps must be at least {MIN_STEPS}, got trial_steps={trial_steps!r}")
+    suggestion = check_choice("suggestion", suggestion, SUGGESTION_METHODS)
+    trial_steps = check_int("trial_steps", trial_steps, minimum=MIN_STEPS)
     if suggestion == "trials" and isinstance(data, Iterator):
         warnings.warn(
             "a generator can be read only once, so no trial runs: the suggestion is the "
@@ -656,8 +649,7 @@ def find_lr(
         )
         suggestion = "valley"
     _check_model(model)
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"shuffle must be True or False, got shuffle={shuffle!r}")
+    shuffle = check_flag("shuffle", shuffle)
     extra = list(callbacks or [])
     for cb in extra:
         if not isinstance(cb, keras.callbacks.Callback):

@@ -23,13 +23,12 @@ functions ``minimum``, ``steep`` and ``valley`` in ``fastai/callback/schedule.py
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_interval, check_real
+from ._checks import check_choice, check_int, check_interval, check_real
 
 __all__ = [
     "SWEEP_MODES",
@@ -87,16 +86,14 @@ def _check_sweep(start_lr: Any, end_lr: Any, num_steps: Any, mode: Any) -> tuple
         raise ValueError(
             f"start_lr must be smaller than end_lr, got start_lr={start_lr!r} and end_lr={end_lr!r}"
         )
-    if isinstance(num_steps, bool) or not isinstance(num_steps, numbers.Integral):
-        raise TypeError(f"num_steps must be an integer, got num_steps={num_steps!r}")
+    num_steps = check_int("num_steps", num_steps, minimum=0)
     if num_steps < MIN_STEPS:
         raise ValueError(
             f"num_steps must be at least {MIN_STEPS} (the suggestions skip the first tenth and "
             f"the last five points of the curve), got num_steps={num_steps!r}"
         )
-    if mode not in SWEEP_MODES:
-        raise ValueError(f"mode must be one of {SWEEP_MODES}, got mode={mode!r}")
-    return start_lr, end_lr, int(num_steps), mode
+    mode = check_choice("mode", mode, SWEEP_MODES)
+    return start_lr, end_lr, num_steps, mode
 
 
 def _check_smoothing(smoothing: Any) -> float:
@@ -114,11 +111,7 @@ def _check_stop_factor(stop_factor: Any) -> float:
 
 
 def _check_rule(rule: Any) -> str:
-    if not isinstance(rule, str):
-        raise TypeError(f"rule must be a string, one of {SUGGESTION_RULES}, got rule={rule!r}")
-    if rule not in SUGGESTION_RULES:
-        raise ValueError(f"rule must be one of {SUGGESTION_RULES}, got rule={rule!r}")
-    return rule
+    return check_choice("rule", rule, SUGGESTION_RULES)
 
 
 def _vector(name: str, values: Any) -> np.ndarray:
@@ -523,9 +516,8 @@ class LRFinderResult(NamedTuple):
     def _window(self, skip_start: int | None, skip_end: int) -> tuple[int, int]:
         if skip_start is None:
             skip_start = self.num_steps // 10
-        for name, value in (("skip_start", skip_start), ("skip_end", skip_end)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {name}={value!r}")
+        skip_start = check_int("skip_start", skip_start, minimum=0)
+        skip_end = check_int("skip_end", skip_end, minimum=0)
         finite = np.isfinite(self.smoothed_losses)
         stop = len(finite) if finite.all() else int(np.argmin(finite))
         return int(skip_start), min(stop, len(finite) - int(skip_end))

@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, NamedTuple, Optional, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -83,7 +84,7 @@ Grads = Any  # same structure as Params
 Updates = Any  # same structure as Params
 State = Any  # one of the *State NamedTuples below
 Schedule = Callable[[int], float]
-LearningRate = Union[float, Schedule]
+LearningRate = float | Schedule
 
 
 class GradientTransformation(NamedTuple):
@@ -110,7 +111,7 @@ class SGDState(NamedTuple):
     """State of :func:`sgd`: step count and velocity (``None`` when ``momentum == 0``)."""
 
     count: int
-    momentum: Optional[Params]
+    momentum: Params | None
 
 
 class RMSpropState(NamedTuple):
@@ -120,8 +121,8 @@ class RMSpropState(NamedTuple):
 
     count: int
     velocity: Params
-    momentum: Optional[Params]
-    average_gradient: Optional[Params]
+    momentum: Params | None
+    average_gradient: Params | None
 
 
 class AdagradState(NamedTuple):
@@ -146,7 +147,7 @@ class AdamState(NamedTuple):
     count: int
     m: Params
     v: Params
-    vhat: Optional[Params]
+    vhat: Params | None
 
 
 class AdamaxState(NamedTuple):
@@ -243,7 +244,7 @@ def apply_updates(params: Params, updates: Updates) -> Params:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_weight_decay(weight_decay: Any) -> Optional[float]:
+def _check_weight_decay(weight_decay: Any) -> float | None:
     if weight_decay is None:
         return None
     return check_real("weight_decay", weight_decay, minimum=0)
@@ -256,7 +257,7 @@ def _optimizer(
     init: Callable[[Params], State],
     step: Callable[[Grads, State, float], tuple[Updates, State]],
     learning_rate: LearningRate,
-    weight_decay: Optional[float],
+    weight_decay: float | None,
 ) -> GradientTransformation:
     """Add what every Keras optimizer shares to an optimizer's own step.
 
@@ -265,7 +266,7 @@ def _optimizer(
     weight decay ``-params * weight_decay * lr`` and advances ``count``.
     """
 
-    def update(grads: Grads, state: State, params: Optional[Params] = None):
+    def update(grads: Grads, state: State, params: Params | None = None):
         lr = learning_rate
         if callable(learning_rate):  # the rate of the step that follows `count` steps (Keras: `iterations`)
             lr = check_rate_at("learning_rate", learning_rate, state.count)
@@ -288,7 +289,7 @@ def sgd(
     *,
     momentum: float = 0.0,
     nesterov: bool = False,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Stochastic gradient descent, with optional heavy-ball or Nesterov momentum.
 
@@ -385,7 +386,7 @@ def rmsprop(
     momentum: float = 0.0,
     epsilon: float = 1e-7,
     centered: bool = False,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""RMSprop: divide the gradient by a running root mean square of recent gradients.
 
@@ -468,7 +469,7 @@ def adagrad(
     *,
     initial_accumulator_value: float = 0.1,
     epsilon: float = 1e-7,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients.
 
@@ -522,7 +523,7 @@ def adadelta(
     *,
     rho: float = 0.95,
     epsilon: float = 1e-7,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Adadelta: step = ratio of running RMS of past updates to running RMS of gradients.
 
@@ -592,7 +593,7 @@ def adam(
     beta_2: float = 0.999,
     epsilon: float = 1e-7,
     amsgrad: bool = False,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
     bias_correction: bool = True,
 ) -> GradientTransformation:
     r"""Adam: momentum on the gradient, divided by the RMS of recent gradients.
@@ -707,7 +708,7 @@ def adamax(
     beta_1: float = 0.9,
     beta_2: float = 0.999,
     epsilon: float = 1e-7,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Adamax: Adam with the infinity norm in place of the RMS.
 
@@ -764,7 +765,7 @@ def nadam(
     beta_1: float = 0.9,
     beta_2: float = 0.999,
     epsilon: float = 1e-7,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Nadam: Adam with Nesterov momentum.
 
@@ -847,7 +848,7 @@ def lion(
     *,
     beta_1: float = 0.9,
     beta_2: float = 0.99,
-    weight_decay: Optional[float] = None,
+    weight_decay: float | None = None,
 ) -> GradientTransformation:
     r"""Lion (EvoLved Sign Momentum): a step of fixed size per coordinate, in the sign
     of an interpolation between momentum and gradient.
@@ -951,7 +952,7 @@ def _defaults(key: str) -> dict[str, Any]:
     return defaults
 
 
-def keras_equivalent(name: str, *, dtype: Optional[str] = None, **kwargs: Any):
+def keras_equivalent(name: str, *, dtype: str | None = None, **kwargs: Any):
     """The ``keras.optimizers`` object that follows the same update rule as
     ``get_optimizer(name, **kwargs)``.
 

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _messages import names_argument
 
 from lrutils.descent import (
     Path,
@@ -16,7 +17,6 @@ from lrutils.descent import (
     regression_objective,
 )
 from lrutils.functions import get_function, parabola, quadratic
-from _messages import names_argument
 
 # Quadratics used for the step-size theory: (condition_number, scale, rotation, dim)
 QUADRATICS = [

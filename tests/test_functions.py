@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from _messages import names_argument
 
 from lrutils.functions import FUNCTIONS, Objective, get_function, quadratic
-from _messages import names_argument
 
 # One table: every registry entry, plus non-default constructor arguments.
 CASES = [

@@ -16,12 +16,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from _messages import names_argument
 
 import lrutils as lu
 from lrutils import _keras_internals as internals
 from lrutils import lr_finder
 from lrutils.callbacks import LearningRateRecorder
-from _messages import names_argument
 from lrutils.lr_finder import (
     LRFinder,
     LRFinderResult,
@@ -557,7 +557,7 @@ BAD_SWEEPS = [
     (dict(end_lr="10"), TypeError, "end_lr must be a real"),
     (dict(num_steps=9), ValueError, "at least 10"),
     (dict(num_steps=50.0), TypeError, "num_steps must be an integer"),
-    (dict(mode="log"), ValueError, "mode must be one of"),
+    (dict(mode="log"), ValueError, "mode must be .exponential. or .linear., got mode=.log."),
     (dict(smoothing=1.0), ValueError, r"smoothing must be in \[0, 1\)"),
     (dict(smoothing=-0.1), ValueError, r"smoothing must be in \[0, 1\)"),
     (dict(stop_factor=1.0), ValueError, "stop_factor must be greater than 1"),
@@ -601,7 +601,7 @@ def test_steps_per_execution_above_one_is_refused():
 
 @pytest.mark.parametrize("data, kwargs, error, match", [
     (tf.data.Dataset.from_tensor_slices((X, Y)).batch(8), dict(batch_size=8), ValueError, "NumPy inputs only"),
-    ((X, Y), dict(batch_size=0), ValueError, "batch_size must be a positive integer"),
+    ((X, Y), dict(batch_size=0), ValueError, "batch_size must be an integer >= 1, got batch_size=0"),
     ((X,), {}, ValueError, r"\(x, y\)"),
     ([(X, Y)], {}, ValueError, r"\(x, y\)"),
     ({"x": X}, {}, TypeError, "data must be"),
@@ -612,7 +612,7 @@ def test_bad_data(data, kwargs, error, match):
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: suggest_lr([1e-3, 1e-2], [1.0, 0.5], "slide"), "rule must be one of"),
+    (lambda: suggest_lr([1e-3, 1e-2], [1.0, 0.5], "slide"), "rule must be .minimum., .steepest. or .valley., got rule=.slide."),
     (lambda: suggest_lr([1e-3], [1.0]), "at least 2 points"),
     (lambda: suggest_lr([1e-3, 1e-2], [1.0, np.nan]), "finite"),
     (lambda: suggest_lr([1e-3, 1e-2, 1e-1], [1.0, 0.5]), "same length"),

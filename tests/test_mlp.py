@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+from _messages import names_argument
 
 from lrutils import mlp
 from lrutils.gradcheck import (
@@ -22,7 +23,6 @@ from lrutils.gradcheck import (
     numerical_gradient,
     relative_error,
 )
-from _messages import names_argument
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 # (n_in, n_hidden, n_out, n): a few shapes, including a batch smaller than the layers

@@ -6,7 +6,6 @@ import math
 
 import nbformat
 import pytest
-
 from nbval_approx import ApproxConfigError, Tolerance, compare_outputs, compare_text, tolerance_for
 
 TOL = Tolerance(atol=0.005, rtol=0.02)

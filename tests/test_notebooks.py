@@ -13,6 +13,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import setup_cell  # noqa: E402
+
 NOTEBOOKS = sorted(
     p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
     if ".ipynb_checkpoints" not in p.parts

@@ -10,6 +10,13 @@ import sys
 
 import numpy as np
 import pytest
+from _keras_parity import (
+    ExpDecay,
+    make_problem,
+    max_relative_error,
+    run_keras,
+    run_numpy,
+)
 
 from lrutils.optimizers import (
     OPTIMIZERS,
@@ -25,14 +32,6 @@ from lrutils.optimizers import (
     nesterov,
     rmsprop,
     sgd,
-)
-
-from _keras_parity import (
-    ExpDecay,
-    make_problem,
-    max_relative_error,
-    run_keras,
-    run_numpy,
 )
 
 STEPS = 100

@@ -9,7 +9,6 @@ import pytest
 
 import lrutils as lu
 
-
 PACKAGE = pathlib.Path(lu.__file__).parent
 
 
@@ -58,7 +57,7 @@ def test_submodules_are_reachable():
 
 def test_unknown_attribute():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        lu.nope
+        lu.nope  # noqa: B018 (the attribute access is the test)
 
 
 def test_numpy_core_imports_without_tensorflow():
