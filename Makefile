@@ -73,12 +73,12 @@ $(OLDEST_STAMP): tools/oldest-requirements.txt pyproject.toml
 
 test-oldest: $(OLDEST_STAMP)
 	$(OLDEST)/bin/python -c "import keras, tensorflow, numpy; print('Keras', keras.__version__, '/ TensorFlow', tensorflow.__version__, '/ NumPy', numpy.__version__)"
-	LRUTILS_STATIC=1 $(OLDEST)/bin/python -m pytest $(XDIST) -p no:cacheprovider -o addopts=-ra \
-	  tests -m "not site and not lab and not launch" \
+	LRUTILS_STATIC=1 $(OLDEST)/bin/python -m pytest $(XDIST) -p no:cacheprovider -o addopts="-ra --doctest-modules" \
+	  lrutils tests -m "not site and not lab and not launch" \
 	  --ignore=tests/test_notebooks.py --ignore=tests/test_nbval_approx.py --ignore=tests/test_execute_notebooks.py
 
 unit: $(STAMP)
-	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) tests -m "not site and not lab and not launch"
+	LRUTILS_STATIC=1 $(PY) -m pytest $(XDIST) lrutils tests -m "not site and not lab and not launch"
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab

@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_dataset, check_flag, check_int, check_seeds, lookup
+from ._checks import check_choice, check_dataset, check_flag, check_int, check_seeds
 from .seed import set_seed
 
 if TYPE_CHECKING:  # pandas is imported when run_grid runs
     import pandas as pd
 
-__all__ = ["MLP", "CNN", "keras_model", "make_optimizer", "run_grid", "ELEMENTWISE_OPTIMIZERS", "ALIASES"]
+__all__ = ["MLP", "CNN", "keras_model", "run_grid", "ELEMENTWISE_OPTIMIZERS"]
 
 #: Keras optimizer classes whose update of each number depends only on that number's
 #: gradients (and the step count): their runs can share one flat variable per configuration.
@@ -118,43 +118,6 @@ def keras_model(model: Architecture, input_shape: Sequence[int], num_classes: in
     return keras.Sequential(layers, name=type(model).__name__.lower())
 
 
-#: Names that are not Keras class names: SGD with the momentum of :mod:`lrutils.optimizers`.
-ALIASES = {"momentum": ("sgd", {"momentum": 0.9}), "nesterov": ("sgd", {"momentum": 0.9, "nesterov": True})}
-
-
-def make_optimizer(optimizer: Any, **kwargs: Any):
-    """A fresh ``keras.optimizers.Optimizer`` from a name, a class or a factory.
-
-    ``optimizer`` may be the name of a class of ``keras.optimizers``, in any case
-    (``"adam"``, ``"Lamb"``, ``"schedulefreeadamw"``...), one of the aliases ``"momentum"``
-    (``SGD(momentum=0.9)``) and ``"nesterov"`` (``SGD(momentum=0.9, nesterov=True)``) used by
-    :mod:`lrutils.optimizers`, or a callable such as ``keras.optimizers.Muon``; it is called
-    with ``kwargs`` (which override an alias's settings).
-    """
-    import keras
-
-    if isinstance(optimizer, str):
-        classes = _keras_optimizer_classes()
-        key = lookup(set(ALIASES) | set(classes), optimizer, "optimizer", argument="optimizer")
-        name, fixed = ALIASES.get(key, (key, {}))
-        return classes[name](**{**fixed, **kwargs})
-    if callable(optimizer):
-        result = optimizer(**kwargs)
-        if not isinstance(result, keras.optimizers.Optimizer):
-            raise TypeError(f"optimizer factory {optimizer!r} returned {result!r}, not a keras optimizer")
-        return result
-    raise TypeError(f"optimizer must be a name or a callable returning a keras optimizer, got {optimizer!r}")
-
-
-def _keras_optimizer_classes() -> dict[str, type]:
-    """Lower-case name -> class of every optimizer in ``keras.optimizers``."""
-    import keras
-
-    skip = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer"}
-    return {name.lower(): cls for name, cls in vars(keras.optimizers).items()
-            if isinstance(cls, type) and issubclass(cls, keras.optimizers.Optimizer) and name not in skip}
-
-
 def _is_elementwise(opt) -> bool:
     return (type(opt).__name__ in ELEMENTWISE_OPTIMIZERS and opt.clipnorm is None
             and opt.global_clipnorm is None)
@@ -194,7 +157,7 @@ def run_grid(
     ----------
     configs:
         Maps a configuration's name to ``{"optimizer": name or factory, **arguments}``; the
-        arguments go to the optimizer (see :func:`make_optimizer`), e.g.
+        arguments go to the optimizer (see :func:`lrutils.keras_optimizers.make_optimizer`), e.g.
         ``{"adam 1e-3": {"optimizer": "adam", "learning_rate": 1e-3}}``.
     data:
         A :class:`lrutils.Dataset` or ``(x_train, y_train, x_val, y_val)`` with integer
@@ -234,6 +197,7 @@ def run_grid(
     import tensorflow as tf
 
     from .callbacks import current_learning_rate
+    from .keras_optimizers import make_optimizer
 
     if not isinstance(configs, Mapping):
         raise TypeError("configs must be a non-empty mapping of name -> optimizer settings, "

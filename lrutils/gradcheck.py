@@ -41,12 +41,13 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ._checks import check_callable, check_real
+from ._tree import flatten_with_paths, signature, unflatten
 
 __all__ = ["DEFAULT_TINY", "numerical_gradient", "relative_error", "GradCheckResult", "gradient_check"]
 
@@ -83,58 +84,23 @@ class GradCheckResult(NamedTuple):
 # --------------------------------------------------------------------------------------
 # Structures of arrays
 # --------------------------------------------------------------------------------------
-def _is_namedtuple(x) -> bool:
-    return isinstance(x, tuple) and hasattr(type(x), "_fields")
-
-
-def _flatten(tree, name: str, path: str = "") -> list[tuple[str, np.ndarray]]:
-    """``[(path, leaf), ...]`` in a fixed order; leaves must be floating ndarrays."""
-    if isinstance(tree, np.ndarray):
-        if tree.dtype.kind != "f":
+def _flatten(tree, name: str) -> list[tuple[str, np.ndarray]]:
+    """``[(path, leaf), ...]`` in the tree order of :mod:`lrutils._tree`; leaves must be
+    floating ndarrays."""
+    out = []
+    for path, leaf in flatten_with_paths(tree):
+        if not isinstance(leaf, np.ndarray):
             raise TypeError(
-                f"{name} must hold floating-point arrays, got dtype {tree.dtype} at "
+                f"{name} must be an ndarray or a NamedTuple/tuple/list/dict of ndarrays, got "
+                f"{type(leaf).__name__} at {path or name!r}"
+            )
+        if leaf.dtype.kind != "f":
+            raise TypeError(
+                f"{name} must hold floating-point arrays, got dtype {leaf.dtype} at "
                 f"{path or name!r}"
             )
-        return [(path or "params", tree)]
-    if _is_namedtuple(tree):
-        items = list(zip(tree._fields, tree))
-    elif isinstance(tree, (tuple, list)):
-        items = [(str(i), v) for i, v in enumerate(tree)]
-    elif isinstance(tree, Mapping):
-        items = [(str(k), tree[k]) for k in sorted(tree, key=str)]
-    else:
-        raise TypeError(
-            f"{name} must be an ndarray or a NamedTuple/tuple/list/dict of ndarrays, got "
-            f"{type(tree).__name__} at {path or name!r}"
-        )
-    out = []
-    for key, value in items:
-        out.extend(_flatten(value, name, f"{path}.{key}" if path else key))
+        out.append((path or "params", leaf))
     return out
-
-
-def _unflatten(tree, leaves):
-    """Rebuild ``tree``'s structure from an iterator over new leaves (same order as _flatten)."""
-    if isinstance(tree, np.ndarray):
-        return next(leaves)
-    if _is_namedtuple(tree):
-        return type(tree)(*(_unflatten(v, leaves) for v in tree))
-    if isinstance(tree, (tuple, list)):
-        return type(tree)(_unflatten(v, leaves) for v in tree)
-    return {k: _unflatten(tree[k], leaves) for k in sorted(tree, key=str)}
-
-
-def _signature(tree):
-    """The structure of ``tree`` without its values: types, field names, keys and shapes."""
-    if isinstance(tree, np.ndarray):
-        return ("array", tree.shape)
-    if _is_namedtuple(tree):
-        return (type(tree).__name__, tuple(tree._fields), tuple(_signature(v) for v in tree))
-    if isinstance(tree, (tuple, list)):
-        return ("sequence", len(tree), tuple(_signature(v) for v in tree))
-    if isinstance(tree, Mapping):
-        return ("dict", tuple((k, _signature(tree[k])) for k in sorted(tree, key=str)))
-    return (type(tree).__name__,)
 
 
 def _scalar(value, what: str) -> float:
@@ -168,7 +134,7 @@ def numerical_gradient(f: Callable[[Any], float], params, *, h: float = 1e-5):
     """
     check_callable("f", f)
     h = check_real("h", h, positive=True)
-    work = _unflatten(params, iter([a.copy() for _, a in _flatten(params, "params")]))
+    work = unflatten(params, iter([a.copy() for _, a in _flatten(params, "params")]))
     leaves = [a for _, a in _flatten(work, "params")]
     grads = []
     for a in leaves:
@@ -182,7 +148,7 @@ def numerical_gradient(f: Callable[[Any], float], params, *, h: float = 1e-5):
             a[j] = old
             g[j] = (f_up - f_down) / (float(up) - float(down))
         grads.append(g.astype(a.dtype))
-    return _unflatten(params, iter(grads))
+    return unflatten(params, iter(grads))
 
 
 def relative_error(a: np.ndarray, n: np.ndarray, *, tiny: float = DEFAULT_TINY) -> float:
@@ -258,7 +224,7 @@ def gradient_check(
     else:
         value = f
     grad_leaves = [g for _, g in _flatten(grads, "grads")]
-    if _signature(grads) != _signature(params):
+    if signature(grads) != signature(params):
         raise ValueError(
             "grads must have the same structure and shapes as params, got "
             f"{_describe(grads)} for params {_describe(params)}"

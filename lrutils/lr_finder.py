@@ -79,7 +79,9 @@ DEFAULT_BATCH_SIZE = 32
 # --------------------------------------------------------------------------------------
 def _settable_rate(optimizer: Any) -> Any:
     rate = optimizer.learning_rate
-    if not isinstance(rate, keras.Variable):
+    # a float rate is a variable; a schedule's or a callable's is a tensor computed from it
+    # (duck-typed: `keras.Variable` is not the backend variables' base class before Keras 3.6)
+    if not callable(getattr(rate, "assign", None)):
         raise ValueError(
             "the model's optimizer was built with a learning-rate schedule or a callable "
             f"({internals.rate_description(optimizer)}), so its rate cannot be "

@@ -34,7 +34,6 @@ Two details shared by all optimizers, as in ``keras.optimizers.Optimizer``:
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from functools import partial
@@ -48,9 +47,9 @@ from ._checks import (
     check_learning_rate,
     check_rate_at,
     check_real,
-    is_real,
     lookup,
 )
+from ._tree import tree_map as _tree_map
 
 __all__ = [
     "GradientTransformation",
@@ -76,7 +75,6 @@ __all__ = [
     "lion",
     "OPTIMIZERS",
     "get_optimizer",
-    "keras_equivalent",
 ]
 
 Params = Any  # an array, or a list / tuple / dict of them (nested)
@@ -176,38 +174,7 @@ class LionState(NamedTuple):
 
 
 # --------------------------------------------------------------------------- tree helpers
-
-
-def _is_container(tree: Any) -> bool:
-    return isinstance(tree, (list, tuple, dict))
-
-
-def _tree_map(fn: Callable[..., Any], tree: Any, *rest: Any) -> Any:
-    """Apply ``fn`` leaf by leaf to trees of the same structure (arrays are leaves)."""
-    if isinstance(tree, dict):
-        for other in rest:
-            if not isinstance(other, dict) or other.keys() != tree.keys():
-                raise ValueError(
-                    f"structures differ: dict with keys {sorted(tree)} vs {type(other).__name__}"
-                    + (f" with keys {sorted(other)}" if isinstance(other, dict) else "")
-                )
-        return {k: _tree_map(fn, tree[k], *(o[k] for o in rest)) for k in tree}
-    if isinstance(tree, (list, tuple)):
-        for other in rest:
-            if not isinstance(other, (list, tuple)) or len(other) != len(tree):
-                raise ValueError(
-                    f"structures differ: {type(tree).__name__} of length {len(tree)} vs "
-                    f"{type(other).__name__}"
-                    + (f" of length {len(other)}" if isinstance(other, (list, tuple)) else "")
-                )
-        items = [_tree_map(fn, *leaves) for leaves in zip(tree, *rest)]
-        if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a NamedTuple
-            return type(tree)(*items)
-        return type(tree)(items)
-    for other in rest:
-        if _is_container(other):
-            raise ValueError(f"structures differ: array vs {type(other).__name__}")
-    return fn(tree, *rest)
+# Trees of parameters (dicts, lists, tuples, NamedTuples of arrays): mapped by lrutils._tree.
 
 
 def _as_float_array(leaf: Any, what: str) -> np.ndarray:
@@ -915,21 +882,6 @@ OPTIMIZERS: dict[str, Callable[..., GradientTransformation]] = {
 }
 
 # name -> (Keras class name, arguments the variant fixes)
-_KERAS_CLASSES: dict[str, tuple[str, dict[str, Any]]] = {
-    "sgd": ("SGD", {}),
-    "momentum": ("SGD", {"momentum": 0.9}),
-    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}),
-    "rmsprop": ("RMSprop", {}),
-    "adagrad": ("Adagrad", {}),
-    "adadelta": ("Adadelta", {}),
-    "adam": ("Adam", {}),
-    "adamw": ("AdamW", {}),
-    "adamax": ("Adamax", {}),
-    "nadam": ("Nadam", {}),
-    "lion": ("Lion", {}),
-}
-
-
 def get_optimizer(name: str, **kwargs: Any) -> GradientTransformation:
     """Build the optimizer registered as ``name`` (case-insensitive) with keyword arguments.
 
@@ -939,69 +891,3 @@ def get_optimizer(name: str, **kwargs: Any) -> GradientTransformation:
     for a ``name`` that is not a string or an argument the optimizer does not take.
     """
     return OPTIMIZERS[lookup(OPTIMIZERS, name, "optimizer")](**kwargs)
-
-
-def _defaults(key: str) -> dict[str, Any]:
-    """The default arguments of the factory registered as ``key`` (adamw: with adam's)."""
-    factories = [adam, adamw] if key == "adamw" else [OPTIMIZERS[key]]
-    defaults: dict[str, Any] = {}
-    for factory in factories:
-        for arg, parameter in inspect.signature(factory).parameters.items():
-            if parameter.default is not parameter.empty:
-                defaults[arg] = parameter.default
-    return defaults
-
-
-def keras_equivalent(name: str, *, dtype: str | None = None, **kwargs: Any):
-    """The ``keras.optimizers`` object that follows the same update rule as
-    ``get_optimizer(name, **kwargs)``.
-
-    Keras is imported only when this is called. ``learning_rate`` must be a float or a
-    ``keras.optimizers.schedules.LearningRateSchedule`` (Keras calls a plain Python callable
-    with no argument, so a ``step -> float`` function has no direct Keras equivalent).
-    ``bias_correction=False`` has no Keras equivalent either.
-
-    ``dtype`` is the dtype of the variables the optimizer will train, if not
-    ``keras.config.floatx()``. It matters for float64 work with the TensorFlow backend:
-    Keras creates the learning-rate variable with ``floatx()``, and ``ops.cast`` turns a
-    Python float such as ``beta_1`` or ``weight_decay`` into a float32 tensor before casting
-    it, so ``0.9`` becomes 0.8999999762. With ``dtype="float64"`` the optimizer is built
-    under that floatx and receives its hyper-parameters as ``np.float64``, and then computes
-    entirely in float64.
-
-    >>> keras_equivalent("nesterov", learning_rate=0.1)  # doctest: +SKIP
-    <keras.src.optimizers.sgd.SGD object at ...>
-    """
-    key = lookup(OPTIMIZERS, name, "optimizer")
-    get_optimizer(key, **kwargs)  # validate with this module's messages first
-    import keras
-
-    class_name, fixed = _KERAS_CLASSES[key]
-    config = {**_defaults(key), **fixed, **kwargs}
-    if config.pop("bias_correction", True) is not True:
-        raise ValueError("bias_correction=False has no Keras equivalent")
-    lr = config.get("learning_rate")
-    if callable(lr) and not isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
-        raise TypeError(
-            "learning_rate for Keras must be a float or a keras.optimizers.schedules."
-            f"LearningRateSchedule, got {lr!r}"
-        )
-    floatx = keras.config.floatx() if dtype is None else str(np.dtype(dtype))
-    if not np.issubdtype(np.dtype(floatx), np.floating):
-        raise ValueError(f"dtype must be a floating-point dtype, got dtype={dtype!r}")
-    # Keras insists on floats (SGD(momentum=1) and learning_rate=1 are rejected);
-    # np.float64 is a float subclass, so it passes those checks and keeps full precision.
-    scalar = np.float64 if floatx == "float64" else float
-    for arg, value in config.items():
-        if is_real(value):
-            # Adadelta computes `rho * accumulator` with rho on the left: a NumPy scalar
-            # there would try to turn a graph tensor into an array. Rho is never cast, so
-            # a Python float is exact there.
-            exact = key == "adadelta" and arg == "rho"
-            config[arg] = float(value) if exact else scalar(value)
-    previous = keras.config.floatx()
-    keras.config.set_floatx(floatx)
-    try:
-        return getattr(keras.optimizers, class_name)(**config)
-    finally:
-        keras.config.set_floatx(previous)

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from lrutils.optimizers import apply_updates, get_optimizer, keras_equivalent
+from lrutils.keras_optimizers import keras_equivalent
+from lrutils.optimizers import apply_updates, get_optimizer
 
 SHAPES = [(3,), (4, 5), (2, 3, 2)]
 
@@ -117,12 +118,13 @@ def run_keras(name: str, kwargs: dict, problem: Problem, grads_seq: list, dtype:
 
     variables = [keras.Variable(w.astype(dtype), dtype=dtype) for w in problem.w0]
     if bare:
-        from lrutils.optimizers import _KERAS_CLASSES
+        from lrutils.keras_optimizers import ALIASES
 
         if dtype != "float32":
             raise ValueError("a bare Keras optimizer computes in float32")
-        class_name, defining = _KERAS_CLASSES[name]
-        opt = getattr(keras.optimizers, class_name)(**defining, **_resolve(kwargs, "keras", dtype))
+        class_name, defining = ALIASES.get(name, (name, {}))
+        keras_class = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers)}[class_name.lower()]
+        opt = keras_class(**defining, **_resolve(kwargs, "keras", dtype))
     else:
         opt = keras_equivalent(name, dtype=dtype, **_resolve(kwargs, "keras", dtype))
     opt.build(variables)

@@ -7,7 +7,8 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from lrutils.batched import CNN, MLP, keras_model, make_optimizer, run_grid  # noqa: E402
+from lrutils.batched import CNN, MLP, keras_model, run_grid  # noqa: E402
+from lrutils.keras_optimizers import make_optimizer  # noqa: E402
 from lrutils.seed import set_seed  # noqa: E402
 
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")

@@ -18,6 +18,7 @@ from _keras_parity import (
     run_numpy,
 )
 
+from lrutils.keras_optimizers import keras_equivalent
 from lrutils.optimizers import (
     OPTIMIZERS,
     AdamState,
@@ -27,7 +28,6 @@ from lrutils.optimizers import (
     adamw,
     apply_updates,
     get_optimizer,
-    keras_equivalent,
     momentum,
     nesterov,
     rmsprop,
@@ -570,11 +570,13 @@ def test_defaults_match_bare_keras(keras_module):
     """
     import inspect
 
-    from lrutils.optimizers import _KERAS_CLASSES
+    from lrutils.keras_optimizers import ALIASES
 
+    classes = {n.lower(): n for n in dir(keras_module.optimizers)}
     checked = 0
     for name, factory in OPTIMIZERS.items():
-        class_name, defining = _KERAS_CLASSES[name]
+        class_name, defining = ALIASES.get(name, (name, {}))
+        class_name = classes[class_name.lower()]
         config = getattr(keras_module.optimizers, class_name)(**defining).get_config()
         for arg, parameter in inspect.signature(factory).parameters.items():
             if parameter.kind is parameter.VAR_KEYWORD or arg == "bias_correction" or arg in defining:

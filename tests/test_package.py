@@ -21,7 +21,7 @@ def test_every_exported_name_resolves():
 # pieces, and names that would be ambiguous at the top level.
 MODULE_ONLY_MODULES = {"optimizers", "mlp", "batched"}
 AMBIGUOUS = {"constant", "exponential", "triangular", "triangular2", "exp_range", "Path", "Node",
-             "Op", "OPS", "Control"}
+             "Op", "OPS", "Control", "ALIASES"}
 
 
 def test_the_export_table_matches_the_modules():
@@ -160,3 +160,12 @@ def test_the_guard_catches_each_kind_of_touch(line, caught):
     sources = {**_package_sources(), "new.py": f"def f(model, optimizer, writer, step):\n    {line}\n"}
     found = private_touches(sources, set(UNDOCUMENTED))
     assert len(found) == 1 and found[0].startswith("new.py:2") and caught.replace("\\", "") in found[0]
+
+
+def test_the_code_is_clean_under_the_linter():
+    """ruff, with the configuration in pyproject.toml, over the package, tests, tools and
+    benchmarks (the same command a contributor runs: ``ruff check .``)."""
+    root = PACKAGE.parent
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
+                         cwd=root, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
