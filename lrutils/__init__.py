@@ -12,7 +12,7 @@ unambiguously:
   ``exponential``, ``triangular``, ``triangular2`` and ``exp_range``
   (``lrutils.schedules.constant(0.1)``), the descent trajectory ``lrutils.descent.Path`` (not a
   file path), the graph pieces ``lrutils.graphs.Node``, ``Op`` and ``OPS``, and the controls'
-  base class ``lrutils.widgets.Control``.
+  base class ``lrutils.controls.Control``.
 
 The table below (``_EXPORTS``) is written out, and repeated as imports for type checkers and
 IDEs; a test keeps both equal to the modules' ``__all__``.
@@ -20,9 +20,11 @@ IDEs; a test keeps both equal to the modules' ``__all__``.
 Modules, in the order of the book: :mod:`~lrutils.functions`, :mod:`~lrutils.descent`,
 :mod:`~lrutils.mlp`, :mod:`~lrutils.gradcheck`, :mod:`~lrutils.graphs`,
 :mod:`~lrutils.optimizers`, :mod:`~lrutils.schedules`, :mod:`~lrutils.keras_schedules`,
+:mod:`~lrutils.keras_optimizers`,
 :mod:`~lrutils.callbacks`, :mod:`~lrutils.lr_range`, :mod:`~lrutils.lr_finder`,
 :mod:`~lrutils.data`, :mod:`~lrutils.experiments`, :mod:`~lrutils.batched`,
-:mod:`~lrutils.widgets`, :mod:`~lrutils.animation`, :mod:`~lrutils.plotting`,
+:mod:`~lrutils.controls`, :mod:`~lrutils.explorer`, :mod:`~lrutils.widgets`,
+:mod:`~lrutils.animation`, :mod:`~lrutils.plotting`,
 :mod:`~lrutils.seed`, :mod:`~lrutils.mode`.
 """
 
@@ -39,8 +41,9 @@ __version__ = "0.1.0"
 #: The public modules, each documented on the reference page.
 PUBLIC_MODULES = (
     "functions", "descent", "mlp", "gradcheck", "graphs", "optimizers", "schedules",
-    "keras_schedules", "callbacks", "lr_range", "lr_finder", "data", "experiments", "batched",
-    "widgets", "animation", "plotting", "seed", "mode",
+    "keras_schedules", "keras_optimizers", "callbacks", "lr_range", "lr_finder", "data",
+    "experiments", "batched",
+    "controls", "explorer", "widgets", "animation", "plotting", "seed", "mode",
 )
 
 #: Top-level name -> the module that defines it.
@@ -60,6 +63,14 @@ _EXPORTS: dict[str, str] = {
     "use_book_style": "plotting",
     "plot_runs": "plotting",
     "log_lr_axis": "plotting",
+    "contour_levels": "plotting",
+    "plot_contours": "plotting",
+    "plot_function": "plotting",
+    "loss_gap": "plotting",
+    "set_log_limits": "plotting",
+    "PathFigure": "plotting",
+    "new_figure": "plotting",
+    "fixed_layout": "plotting",
     # experiments
     "run_experiments": "experiments",
     "summarize": "experiments",
@@ -67,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     # callbacks
     "LearningRateRecorder": "callbacks",
     "current_learning_rate": "callbacks",
+    "to_epoch_scheduler": "callbacks",
+    "LRFinder": "callbacks",
     # functions
     "Objective": "functions",
     "quadratic": "functions",
@@ -113,16 +126,20 @@ _EXPORTS: dict[str, str] = {
     # keras_schedules
     "KerasSchedule": "keras_schedules",
     "to_keras": "keras_schedules",
-    "to_epoch_scheduler": "keras_schedules",
     "scheduled_momentum": "keras_schedules",
+    # keras_optimizers
+    "make_optimizer": "keras_optimizers",
+    "keras_equivalent": "keras_optimizers",
+    # controls
+    "LogSlider": "controls",
+    "Slider": "controls",
+    "IntSlider": "controls",
+    "Choice": "controls",
+    # explorer
+    "explore": "explorer",
+    "StaticExplorer": "explorer",
+    "LiveExplorer": "explorer",
     # widgets
-    "LogSlider": "widgets",
-    "Slider": "widgets",
-    "IntSlider": "widgets",
-    "Choice": "widgets",
-    "explore": "widgets",
-    "StaticExplorer": "widgets",
-    "LiveExplorer": "widgets",
     "lr_explorer": "widgets",
     "optimizer_explorer": "widgets",
     "schedule_explorer": "widgets",
@@ -151,7 +168,6 @@ _EXPORTS: dict[str, str] = {
     "Trials": "lr_range",
     "LRFinderResult": "lr_range",
     # lr_finder
-    "LRFinder": "lr_finder",
     "find_lr": "lr_finder",
     # graphs
     "GraphPass": "graphs",
@@ -163,7 +179,6 @@ _EXPORTS: dict[str, str] = {
     "apply_updates": "optimizers",
     "get_optimizer": "optimizers",
     "OPTIMIZERS": "optimizers",
-    "keras_equivalent": "optimizers",
     # mlp
     "MLPParams": "mlp",
     "init_two_layer": "mlp",
@@ -175,6 +190,27 @@ _EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
+    from .animation import (
+        AnimationHTML,
+        race,
+        saddle_escape,
+    )
+    from .batched import (
+        keras_model,
+        run_grid,
+    )
+    from .callbacks import (
+        LearningRateRecorder,
+        LRFinder,
+        current_learning_rate,
+        to_epoch_scheduler,
+    )
+    from .controls import (
+        Choice,
+        IntSlider,
+        LogSlider,
+        Slider,
+    )
     from .data import (
         DATASETS,
         Dataset,
@@ -182,138 +218,132 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
         load_data,
         stratified_split,
     )
-    from .plotting import (
-        BOOK_STYLE,
-        use_book_style,
-        plot_runs,
-        log_lr_axis,
+    from .descent import (
+        LinearRegressionData,
+        MinibatchPath,
+        convergence_rate,
+        gradient_descent,
+        make_linear_regression,
+        minibatch_gd,
+        optimize,
+        regression_objective,
     )
     from .experiments import (
+        RESERVED_KEYS,
         run_experiments,
         summarize,
-        RESERVED_KEYS,
     )
-    from .callbacks import (
-        LearningRateRecorder,
-        current_learning_rate,
+    from .explorer import (
+        LiveExplorer,
+        StaticExplorer,
+        explore,
     )
     from .functions import (
+        FUNCTIONS,
         Objective,
-        quadratic,
-        parabola,
-        double_well,
-        rosenbrock,
         beale,
+        double_well,
+        get_function,
         himmelblau,
+        parabola,
+        quadratic,
+        rosenbrock,
         saddle,
         six_hump_camel,
-        FUNCTIONS,
-        get_function,
-    )
-    from .descent import (
-        gradient_descent,
-        optimize,
-        LinearRegressionData,
-        make_linear_regression,
-        regression_objective,
-        MinibatchPath,
-        minibatch_gd,
-        convergence_rate,
     )
     from .gradcheck import (
         DEFAULT_TINY,
-        numerical_gradient,
-        relative_error,
         GradCheckResult,
         gradient_check,
-    )
-    from .schedules import (
-        Schedule,
-        step_decay,
-        inverse_time_decay,
-        exponential_decay,
-        polynomial_decay,
-        piecewise_constant,
-        cosine_decay,
-        linear_warmup,
-        cosine_decay_restarts,
-        one_cycle,
-        one_cycle_momentum,
-        join_schedules,
-        per_epoch,
-        SCHEDULES,
-        get_schedule,
-    )
-    from .keras_schedules import (
-        KerasSchedule,
-        to_keras,
-        to_epoch_scheduler,
-        scheduled_momentum,
-    )
-    from .widgets import (
-        LogSlider,
-        Slider,
-        IntSlider,
-        Choice,
-        explore,
-        StaticExplorer,
-        LiveExplorer,
-        lr_explorer,
-        optimizer_explorer,
-        schedule_explorer,
-    )
-    from .animation import (
-        AnimationHTML,
-        race,
-        saddle_escape,
-    )
-    from .lr_range import (
-        SWEEP_MODES,
-        SUGGESTION_RULES,
-        SUGGESTION_METHODS,
-        DEFAULT_TRIAL_STEPS,
-        STOP_REASONS,
-        MIN_STEPS,
-        sweep_learning_rates,
-        smooth_losses,
-        batch_losses_from_running_mean,
-        Suggestion,
-        suggest_lr,
-        valley_index,
-        FLAT_DROP,
-        loss_drop,
-        trial_candidates,
-        trial_score,
-        trial_diverged,
-        Trials,
-        LRFinderResult,
-    )
-    from .lr_finder import (
-        LRFinder,
-        find_lr,
+        numerical_gradient,
+        relative_error,
     )
     from .graphs import (
         GraphPass,
         backprop,
-        graph_layout,
         draw_graph,
+        graph_layout,
     )
-    from .optimizers import (
-        GradientTransformation,
-        apply_updates,
-        get_optimizer,
-        OPTIMIZERS,
+    from .keras_optimizers import (
         keras_equivalent,
+        make_optimizer,
+    )
+    from .keras_schedules import (
+        KerasSchedule,
+        scheduled_momentum,
+        to_keras,
+    )
+    from .lr_finder import (
+        find_lr,
+    )
+    from .lr_range import (
+        DEFAULT_TRIAL_STEPS,
+        FLAT_DROP,
+        MIN_STEPS,
+        STOP_REASONS,
+        SUGGESTION_METHODS,
+        SUGGESTION_RULES,
+        SWEEP_MODES,
+        LRFinderResult,
+        Suggestion,
+        Trials,
+        batch_losses_from_running_mean,
+        loss_drop,
+        smooth_losses,
+        suggest_lr,
+        sweep_learning_rates,
+        trial_candidates,
+        trial_diverged,
+        trial_score,
+        valley_index,
     )
     from .mlp import (
         MLPParams,
-        init_two_layer,
-        init_mlp,
         deep_stack_grad_norms,
+        init_mlp,
+        init_two_layer,
     )
-    from .batched import (
-        run_grid,
-        keras_model,
+    from .optimizers import (
+        OPTIMIZERS,
+        GradientTransformation,
+        apply_updates,
+        get_optimizer,
+    )
+    from .plotting import (
+        BOOK_STYLE,
+        PathFigure,
+        contour_levels,
+        fixed_layout,
+        log_lr_axis,
+        loss_gap,
+        new_figure,
+        plot_contours,
+        plot_function,
+        plot_runs,
+        set_log_limits,
+        use_book_style,
+    )
+    from .schedules import (
+        SCHEDULES,
+        Schedule,
+        cosine_decay,
+        cosine_decay_restarts,
+        exponential_decay,
+        get_schedule,
+        inverse_time_decay,
+        join_schedules,
+        linear_warmup,
+        one_cycle,
+        one_cycle_momentum,
+        per_epoch,
+        piecewise_constant,
+        polynomial_decay,
+        step_decay,
+    )
+    from .widgets import (
+        lr_explorer,
+        optimizer_explorer,
+        schedule_explorer,
     )
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,6 +1,6 @@
 """Self-contained HTML for figures that must work on a static web page (no kernel, no CDN).
 
-Private helpers of :mod:`lrutils.widgets` and :mod:`lrutils.animation`:
+Private helpers of :mod:`lrutils.explorer` and :mod:`lrutils.animation`:
 
 * :func:`render_png` turns a matplotlib figure into PNG bytes, byte-for-byte the same on every
   run (Agg, no metadata), optionally reduced to a 256-colour palette, which makes line plots
@@ -56,7 +56,7 @@ import hashlib
 import html
 import io
 import json
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -475,7 +475,7 @@ def _check_player(player: Mapping, controls: Sequence[dict]) -> None:
 class StaticHTML:
     """A figure precomputed for a static page: self-contained HTML and a few counts.
 
-    What explorers (``lrutils.widgets.StaticExplorer``) and animations
+    What explorers (``lrutils.explorer.StaticExplorer``) and animations
     (``lrutils.animation.AnimationHTML``) return. Displays as HTML in Jupyter
     (``_repr_html_``) and as a one-line summary in text, ``<NAME: WHAT, N frames>``.
 
@@ -512,6 +512,20 @@ class StaticHTML:
         self.num_images = len(image_bytes)
         self.frame_size = frame_size
         self.nbytes = len(html.encode("utf-8"))
+
+    def check_size(self, max_bytes: int, *, what: str, pictures: str, fewer: str) -> None:
+        """Raise ``ValueError`` if :attr:`html` is larger than ``max_bytes``.
+
+        The message says how large it is and how to make it smaller: ``the {what}'s HTML is
+        1.60 MB ({pictures} of 806x326 px), above max_bytes=...; use fewer {fewer}, ...``.
+        """
+        if self.nbytes > max_bytes:
+            width, height = self.frame_size
+            raise ValueError(
+                f"the {what}'s HTML is {self.nbytes / 1e6:.2f} MB ({pictures} of {width}x{height} px), "
+                f"above max_bytes={max_bytes}; use fewer {fewer}, a smaller figsize or dpi, "
+                "or raise max_bytes"
+            )
 
     def _repr_html_(self) -> str:
         return self.html

@@ -6,7 +6,7 @@
   descent lingers and momentum or Adam leave faster.
 
 Both return an :class:`AnimationHTML`: a precomputed explorer (the static output of
-:mod:`lrutils.widgets`) whose one slider walks through the frames, with a play/pause button
+:mod:`lrutils.explorer`) whose one slider walks through the frames, with a play/pause button
 and a menu for what happens at the last frame (start again, stop, or play backwards). It is
 self-contained and reproducible:
 
@@ -27,23 +27,15 @@ Its text form is a short summary such as ``<race: 3 optimizers, 50 frames>``.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from lrutils import _static_html
-from lrutils.widgets import (
-    _contour_levels,
-    _extent,
-    _fixed_layout,
-    _grid,
-    _integer,
-    _max_curvature,
-    _new_figure,
-    _objective,
-    _real,
-    _start,
-)
+from lrutils._checks import check_choice, check_int, check_real
+from lrutils._objectives import as_objective, box_extent, max_curvature, start_point
+from lrutils.plotting import fixed_layout, loss_gap, new_figure, plot_contours, set_log_limits
 
 __all__ = ["AnimationHTML", "race", "saddle_escape"]
 
@@ -100,12 +92,8 @@ def _to_html(fig, update: Callable[[int], Any], labels: Sequence[str], *, label:
         html=page, uid=uid, name=name, what=what, num_frames=len(labels),
         image_bytes=[len(png) for png in overlays], frame_size=_static_html.png_size(background),
     )
-    if result.nbytes > max_bytes:
-        raise ValueError(
-            f"the animation's HTML is {result.nbytes / 1e6:.2f} MB ({result.num_frames} frames of "
-            f"{result.frame_size[0]}x{result.frame_size[1]} px), above max_bytes={max_bytes}; "
-            "use fewer frames, a smaller figsize or dpi, or raise max_bytes"
-        )
+    result.check_size(max_bytes, what="animation", pictures=f"{result.num_frames} frames",
+                      fewer="frames")
     return result
 
 
@@ -183,48 +171,37 @@ def race(
 
     Raises
     ------
+    TypeError
+        If an argument has the wrong type (the message names it), e.g. ``frames=2.5``.
     ValueError
         If the function is not 2-D, an argument is out of range (the message names it) or
         the HTML would be larger than ``max_bytes``.
     """
     from lrutils.descent import optimize
 
-    obj = _objective(objective)
+    obj = as_objective(objective, "objective")
     if obj.dim != 2:
         raise ValueError(f"race draws paths on contours of a function of 2 variables, got "
                          f"{obj.name!r} with dim={obj.dim}")
     if not isinstance(optimizers, Mapping) or not optimizers:
         raise TypeError(f"optimizers must be a non-empty mapping label -> optimizer, got {optimizers!r}")
-    x_start = _start(obj, x0)
-    num_steps = _integer("race", "num_steps", num_steps, minimum=1)
-    frames = _integer("race", "frames", frames, minimum=2)
+    x_start = start_point(obj, x0)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    frames = check_int("frames", frames, minimum=2)
     if frames > 300:
         raise ValueError(f"frames must be at most 300, got frames={frames}")
-    fps = _real("race", "fps", fps)
-    if fps <= 0:
-        raise ValueError(f"fps must be > 0, got fps={fps!r}")
-    if default_mode not in _MODES:
-        raise ValueError(f"default_mode must be one of {_MODES}, got default_mode={default_mode!r}")
-    max_bytes = _integer("race", "max_bytes", max_bytes, minimum=1)
+    fps = check_real("fps", fps, positive=True)
+    default_mode = check_choice("default_mode", default_mode, _MODES)
+    max_bytes = check_int("max_bytes", max_bytes, minimum=1)
     paths = {str(label): optimize(obj, x_start, _as_optimizer(str(label), opt), num_steps)
              for label, opt in optimizers.items()}
     f_min = obj.f_min
 
-    fig = _new_figure(figsize, dpi, layout=None)
+    fig = new_figure(figsize, dpi, layout=None)
     axes = fig.subplots(1, 2 if show_loss else 1, squeeze=False)[0]
     ax = axes[0]
-    X, Y, Z = _grid(obj, 160)
-    ax.contour(X, Y, Z, levels=_contour_levels(Z, f_min), colors="0.65",
-               linewidths=0.7, linestyles="solid")
-    for m in obj.minima:
-        ax.plot(*m, "*", color="k", ms=10, mec="w", mew=0.6, zorder=4)
-    for s in getattr(obj, "saddles", ()):
-        ax.plot(*s, "X", color="0.3", ms=7, mec="w", mew=0.6, zorder=4)
+    plot_contours(obj, ax=ax, marker_size=10, colors="0.65", linewidths=0.7, linestyles="solid")
     ax.plot(*x_start, "o", color="k", ms=5, zorder=6)
-    ax.set_xlim(*obj.bounds[0])
-    ax.set_ylim(*obj.bounds[1])
-    ax.set_xlabel("$x_1$ (parameter)")
-    ax.set_ylabel("$x_2$ (parameter)")
     lines, heads, losses = [], [], []
     for i, label in enumerate(paths):
         (line,) = ax.plot([], [], "-", color=f"C{i}", lw=1.6, label=label, zorder=5)
@@ -235,24 +212,19 @@ def race(
         ax.legend(loc="upper right", fontsize=8)
     if show_loss:
         ax_loss = axes[1]
-        gaps = []
-        for i, path in enumerate(paths.values()):
-            gap = path.losses - f_min
-            gaps.append(np.where((gap > 0) & (gap < 1e100), gap, np.nan))
+        gaps = [loss_gap(path.losses, f_min) for path in paths.values()]
+        for i in range(len(gaps)):
             (loss,) = ax_loss.plot([], [], color=f"C{i}", lw=1.5)
             losses.append(loss)
-        finite = np.concatenate([g[np.isfinite(g)] for g in gaps]) if gaps else np.array([])
         ax_loss.set_yscale("log")
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-            ax_loss.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 2)
+        set_log_limits(ax_loss, np.concatenate(gaps))
         ax_loss.set_xlim(0, num_steps)
         ax_loss.set_xlabel("step k (iterations)")
         ax_loss.set_ylabel("f(x_k) - f* (log scale)")
         # The legend goes where losses rarely are: they start high and fall to the right.
         ax_loss.legend(lines, list(paths), loc="lower left", fontsize=8)
     heading = fig.suptitle("", fontsize=10)
-    _fixed_layout(fig, left=0.7, bottom=0.5, top=0.35, gap=1.0)
+    fixed_layout(fig, left=0.7, bottom=0.5, top=0.35, gap=1.0)
     steps_at = np.round(np.linspace(0, num_steps, frames)).astype(int)
     prefix = f"{title}: " if title else f"{obj.name}: "
 
@@ -310,7 +282,7 @@ def saddle_escape(
     """
     from lrutils.optimizers import adam, sgd
 
-    obj = _objective(objective)
+    obj = as_objective(objective, "objective")
     if not getattr(obj, "saddles", ()):
         from lrutils.functions import FUNCTIONS
 
@@ -320,12 +292,12 @@ def saddle_escape(
     if optimizers is None:
         saddle = np.asarray(obj.saddles[0], dtype=float)
         L = float(np.abs(np.linalg.eigvalsh(obj.hess(saddle))).max()) if obj.hess is not None else None
-        L = L if L and math.isfinite(L) else (_max_curvature(obj) or 1.0)
+        L = L if L and math.isfinite(L) else (max_curvature(obj) or 1.0)
         lr = 0.2 / L
         optimizers = {
             f"gradient descent (lr={lr:.3g})": sgd(lr),
             f"momentum 0.9 (lr={lr:.3g})": sgd(lr, momentum=0.9),
-            f"adam (lr={_extent(obj) / 40:.3g})": adam(_extent(obj) / 40),
+            f"adam (lr={box_extent(obj) / 40:.3g})": adam(box_extent(obj) / 40),
         }
     kwargs.setdefault("title", f"escaping the saddle of {obj.name}")
     kwargs.setdefault("name", "saddle_escape")

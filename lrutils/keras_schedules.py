@@ -5,15 +5,14 @@
   ``learning_rate``. It evaluates the schedule's formula with ``keras.ops`` on the
   optimizer's ``iterations`` inside the compiled training step, and it serialises, so a
   model compiled with it saves to ``.keras`` and loads again.
-* :func:`to_epoch_scheduler` gives a ``keras.callbacks.LearningRateScheduler`` that sets
-  the rate once per epoch from a schedule indexed by epoch.
+* :func:`lrutils.callbacks.to_epoch_scheduler` (with the other callbacks) gives a
+  ``keras.callbacks.LearningRateScheduler`` that sets the rate once per epoch.
 * :func:`scheduled_momentum` gives a copy of a Keras optimizer whose ``momentum`` (SGD) or
   ``beta_1`` (the Adam family) follows a schedule, for 1cycle training.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import keras
@@ -22,7 +21,7 @@ from keras import ops
 
 from lrutils.schedules import Schedule
 
-__all__ = ["KerasSchedule", "to_keras", "to_epoch_scheduler", "scheduled_momentum"]
+__all__ = ["KerasSchedule", "to_keras", "scheduled_momentum"]
 
 
 def _check_schedule(schedule: Any) -> None:
@@ -86,34 +85,6 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
 def to_keras(schedule: Schedule, dtype: str | None = None) -> KerasSchedule:
     """Wrap ``schedule`` for an optimizer's ``learning_rate``; see :class:`KerasSchedule`."""
     return KerasSchedule(schedule, dtype=dtype)
-
-
-def _rate_at_epoch(schedule: Schedule, epoch: int, learning_rate: float | None = None) -> float:
-    return float(schedule(epoch))
-
-
-def to_epoch_scheduler(schedule: Schedule, *,
-                       verbose: int = 0) -> keras.callbacks.LearningRateScheduler:
-    """A ``LearningRateScheduler`` that sets the rate to ``schedule(epoch)`` at each epoch start.
-
-    Keras passes the epoch index (0, 1, ...), so ``schedule`` must be indexed by epoch:
-    write it in epochs (``step_decay(0.1, 0.5, 10, offset=1)`` is the tutorial step decay)
-    or convert a step-indexed schedule with
-    :func:`lrutils.schedules.per_epoch(schedule, steps_per_epoch) <lrutils.schedules.per_epoch>`.
-    The rate is constant within an epoch and is logged as ``history["learning_rate"]``.
-    The optimizer must have a plain float rate: Keras cannot set the rate of an optimizer
-    built with a ``LearningRateSchedule``.
-
-    Parameters
-    ----------
-    schedule : Schedule
-        Epoch-indexed schedule.
-    verbose : int, optional
-        Passed to ``LearningRateScheduler`` (0 is silent).
-    """
-    _check_schedule(schedule)
-    return keras.callbacks.LearningRateScheduler(partial(_rate_at_epoch, schedule),
-                                                 verbose=verbose)
 
 
 _SCHEDULED_CLASSES: dict[type, type] = {}

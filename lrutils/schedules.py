@@ -415,7 +415,7 @@ def step_decay(initial_learning_rate: float, drop: float, steps_per_drop: float,
     ``1 +`` makes the first drop come one epoch early: with ``epochs_drop=10`` the rate
     drops at epoch index 9, after only 9 epochs at ``lr0``. That formula is
     ``step_decay(lr0, drop, epochs_drop, offset=1)`` evaluated at the epoch index, for
-    example through :func:`lrutils.keras_schedules.to_epoch_scheduler`.
+    example through :func:`lrutils.callbacks.to_epoch_scheduler`.
 
     Parameters
     ----------

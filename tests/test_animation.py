@@ -16,12 +16,13 @@ import sys
 
 import numpy as np
 import pytest
+from test_widgets import frame_table, parse, picture, without_base64
 
 from lrutils import _static_html
 from lrutils.animation import AnimationHTML, race, saddle_escape
+from lrutils.controls import Slider
+from lrutils.explorer import StaticExplorer, explore
 from lrutils.optimizers import adam, sgd
-from lrutils.widgets import Slider, StaticExplorer, explore
-from test_widgets import frame_table, parse, picture, without_base64
 
 OPTIMIZERS = {"gd": sgd(0.1), "adam": adam(0.1)}
 SMALL = dict(num_steps=20, frames=5, figsize=(4.0, 2.0), dpi=40)  # 160 x 80 pixel frames
@@ -126,16 +127,37 @@ def test_saddle_escape_and_bad_input():
         saddle_escape("quadratic", frames=3)
     with pytest.raises(ValueError, match="dim=1"):
         race("parabola", {"gd": sgd(0.1)}, frames=3)
-    with pytest.raises(ValueError, match="'loop', 'once', 'reflect'.*default_mode='bounce'"):
+    with pytest.raises(ValueError, match="'loop', 'once' or 'reflect'.*default_mode='bounce'"):
         race("quadratic", {"gd": sgd(0.1)}, frames=3, default_mode="bounce")
     with pytest.raises(ValueError, match="adamx"):
         race("quadratic", {"x": "adamx"}, frames=3)
     with pytest.raises(ValueError, match="frames=301"):
         race("quadratic", {"gd": sgd(0.1)}, frames=301)
-    with pytest.raises(ValueError, match="fps=0"):
+    with pytest.raises(ValueError, match="fps must be > 0, got fps=0"):
         race("quadratic", {"gd": sgd(0.1)}, frames=3, fps=0)
+    with pytest.raises(TypeError, match="frames must be an integer, got frames=2.5"):
+        race("quadratic", {"gd": sgd(0.1)}, frames=2.5)
+    with pytest.raises(TypeError, match="objective must be a name .*, got objective=3"):
+        race(3, {"gd": sgd(0.1)}, frames=3)
+    with pytest.raises(TypeError, match="default_mode must be"):
+        race("quadratic", {"gd": sgd(0.1)}, frames=3, default_mode=None)
     with pytest.raises(ValueError, match="above max_bytes=1000"):
         race("quadratic", {"gd": sgd(0.1)}, **{**SMALL, "frames": 3}, max_bytes=1000)
+
+
+def test_no_private_name_of_another_module():
+    """The figure helpers the animations share with the explorers are public (lrutils.plotting);
+    only the package's private modules (_static_html, _checks, _objectives) are imported from."""
+    import ast
+    import inspect
+
+    import lrutils.animation
+
+    tree = ast.parse(inspect.getsource(lrutils.animation))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lrutils"):
+            assert not [a.name for a in node.names if a.name.startswith("_") and a.name != "_static_html"], \
+                node.module
 
 
 def test_player_arguments_are_checked():

@@ -498,7 +498,7 @@ def test_model_with_keras_schedule_trains_saves_and_loads(keras, tmp_path):
 
 
 def test_epoch_scheduler_sets_the_logged_rates(keras):
-    from lrutils.keras_schedules import to_epoch_scheduler
+    from lrutils.callbacks import to_epoch_scheduler
 
     model = _linear_model(keras, keras.optimizers.SGD(learning_rate=1.0))
     history = model.fit(X, Y, batch_size=4, epochs=4, verbose=0,

@@ -1,4 +1,6 @@
-"""Tests of lrutils.widgets (explorers, static and live); lrutils.animation is in test_animation.py.
+"""Tests of the explorers: lrutils.controls, lrutils.explorer (static and live) and the ready-made
+explorers of lrutils.widgets; lrutils.animation is in test_animation.py, the figure helpers of
+lrutils.plotting in test_plotting.py.
 
 The static HTML is checked by parsing it (the browser test of the built site is separate):
 one range input per numeric control with the right number of positions, one select per
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import math
 import os
@@ -22,22 +25,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import lrutils
+from lrutils import controls as lr_controls
+from lrutils import explorer as lr_explorer_module
 from lrutils import mode as lr_mode
+from lrutils import schedules as lr_schedules
+from lrutils import widgets as lr_widgets
+from lrutils.controls import Choice, Control, IntSlider, LogSlider, Slider
 from lrutils.descent import gradient_descent
+from lrutils.explorer import LiveExplorer, StaticExplorer, explore
 from lrutils.functions import get_function
-from lrutils.widgets import (
-    Choice,
-    IntSlider,
-    LiveExplorer,
-    LogSlider,
-    Slider,
-    StaticExplorer,
-    _describe,
-    explore,
-    lr_explorer,
-    optimizer_explorer,
-    schedule_explorer,
-)
+from lrutils.plotting import new_figure
+from lrutils.widgets import _describe, lr_explorer, optimizer_explorer, schedule_explorer
 
 SMALL = dict(figsize=(3.0, 2.0), dpi=50)  # 150 x 100 pixel frames: fast tests
 
@@ -130,6 +129,30 @@ CONTROLS = {"a": LogSlider(0.01, 1.0, num=3), "b": Choice(["x", "y"])}
 
 
 # --------------------------------------------------------------------------------------
+# The modules
+# --------------------------------------------------------------------------------------
+HOMES = {
+    "controls": ["Control", "LogSlider", "Slider", "IntSlider", "Choice"],
+    "explorer": ["explore", "StaticExplorer", "LiveExplorer"],
+    "widgets": ["lr_explorer", "optimizer_explorer", "schedule_explorer"],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(HOMES))
+def test_each_name_has_one_home_and_widgets_still_offers_it(module_name):
+    """The controls, the engine and the ready-made explorers each live in their own module
+    (``__module__``, ``__all__``); ``from lrutils.widgets import Choice, explore`` keeps working."""
+    module = {"controls": lr_controls, "explorer": lr_explorer_module, "widgets": lr_widgets}[module_name]
+    assert sorted(module.__all__) == sorted(HOMES[module_name])
+    for name in HOMES[module_name]:
+        value = getattr(module, name)
+        assert value.__module__ == f"lrutils.{module_name}", name
+        assert getattr(lr_widgets, name) is value, name
+        if name != "Control":  # stays under its module, like the other ambiguous names
+            assert getattr(lrutils, name) is value, name
+
+
+# --------------------------------------------------------------------------------------
 # Control specifications
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
@@ -165,14 +188,22 @@ def test_log_slider_starts_at_nearest_grid_point_in_log_space():
         (lambda: LogSlider(1e-3, 1.0, num=1), ValueError, ["num", ">= 2"]),
         (lambda: LogSlider(1e-3, 1.0, value=5.0, label="learning rate"), ValueError,
          ["'learning rate'", "value=5.0", "[0.001, 1]"]),
-        (lambda: LogSlider("0.1", 1.0), TypeError, ["min"]),
+        (lambda: LogSlider("0.1", 1.0), TypeError, ["LogSlider: min must be a real number", "min='0.1'"]),
+        (lambda: LogSlider(1e-3, math.inf), ValueError, ["max must be finite"]),
+        (lambda: LogSlider(1e-3, 1.0, num=2.5, label="lr"), TypeError,
+         ["LogSlider 'lr': num must be an integer", "num=2.5"]),
+        (lambda: Slider(0.0, 1.0, value="a", label="m"), TypeError, ["Slider 'm': value must be a real number"]),
+        (lambda: Slider(0.0, 1.0, step=0), ValueError, ["step must be > 0", "step=0"]),
+        (lambda: Slider(0.0, 1.0, step=True), TypeError, ["step must be a real number"]),
         (lambda: Slider(0.0, 1.0, num=3, step=0.5), ValueError, ["num or step"]),
         (lambda: Slider(0.0, 1.0, step=0.3), ValueError, ["whole number of steps"]),
         (lambda: Slider(0.0, 1.0, value=-0.1, label="momentum"), ValueError, ["'momentum'", "[0, 1]"]),
         (lambda: Slider(1.0, 1.0), ValueError, ["min < max"]),
         (lambda: IntSlider(0, 10, step=3), ValueError, ["multiple of step"]),
         (lambda: IntSlider(0, 10, step=2, value=3), ValueError, ["0, 2, ..., 10"]),
-        (lambda: IntSlider(0, 10.5), TypeError, ["max"]),
+        (lambda: IntSlider(0, 10.5), TypeError, ["IntSlider: max must be an integer", "max=10.5"]),
+        (lambda: IntSlider(0, 10, step=0), ValueError, ["step must be an integer >= 1", "step=0"]),
+        (lambda: IntSlider(0, 10, value=True), TypeError, ["value must be an integer", "value=True"]),
         (lambda: Choice([]), ValueError, ["empty"]),
         (lambda: Choice(["a", "a"]), ValueError, ["distinct"]),
         (lambda: Choice(["a", "b"], value="c"), ValueError, ["'c'", "['a', 'b']"]),
@@ -186,6 +217,22 @@ def test_control_validation(make, error, words):
         make()
     for word in words:
         assert word in str(info.value)
+
+
+def test_a_live_slider_at_a_grid_position_gives_the_grid_value():
+    log = LogSlider(0.1, 0.3, num=3)
+    assert log.from_widget(10 ** math.log10(0.3)) == 0.3  # 0.29999999999999993 from the widget
+    assert log.from_widget(0.2) == 0.2 and log.from_widget(0.25) == 0.25  # between: as it is
+    linear = Slider(0.0, 0.9, num=4)
+    assert linear.from_widget(0.30000000000000004) == 0.3 and linear.from_widget(1e-17) == 0.0
+    assert IntSlider(0, 4).from_widget(3.0) == 3
+
+
+def test_every_control_is_a_control():
+    controls = [LogSlider(0.1, 1.0), Slider(0, 1), IntSlider(0, 2), Choice(["a"])]
+    assert all(isinstance(c, Control) for c in controls)
+    assert not isinstance((0, 1), Control)
+    assert {c.kind for c in controls} == {"log", "linear", "int", "choice"}
 
 
 def noop(fig, **values):
@@ -202,7 +249,14 @@ def noop(fig, **values):
         (dict(controls={"a": (0, 1)}), TypeError, ["LogSlider, Slider"]),
         (dict(controls={"a": Slider(0, 1, num=20), "b": Slider(0, 1, num=20)}, mode="static"),
          ValueError, ["400 combinations", "max_frames=200", "a: 20; b: 20"]),
-        (dict(figsize=(0, 2)), ValueError, ["figsize"]),
+        (dict(figsize=(0, 2)), ValueError, ["figsize must be positive"]),
+        (dict(figsize="ab"), TypeError, ["figsize must be (width, height)"]),
+        (dict(figsize=(1, 2, 3)), ValueError, ["figsize must be (width, height)"]),
+        (dict(figsize=(1, "2")), TypeError, ["figsize must be a real number"]),
+        (dict(dpi=0), ValueError, ["dpi must be > 0", "dpi=0"]),
+        (dict(max_frames=2.5), TypeError, ["max_frames must be an integer", "max_frames=2.5"]),
+        (dict(max_bytes=0), ValueError, ["max_bytes must be an integer >= 1"]),
+        (dict(setup=3), TypeError, ["setup must be callable", "setup=3"]),
     ],
 )
 def test_explore_rejects_bad_arguments(kwargs, error, words):
@@ -213,6 +267,11 @@ def test_explore_rejects_bad_arguments(kwargs, error, words):
         explore(noop, controls, **args)
     for word in words:
         assert word in str(info.value)
+
+
+def test_explore_rejects_a_draw_that_is_not_callable():
+    with pytest.raises(TypeError, match="draw must be callable, got draw=3"):
+        explore(3, {"a": Slider(0, 1, num=2)}, mode="static", **SMALL)
 
 
 def test_explore_rejects_a_page_over_its_byte_budget():
@@ -332,21 +391,36 @@ def test_auto_mode_follows_static_mode():
         lr_mode.set_static_mode(None)
 
 
-def test_same_html_in_a_fresh_process_and_no_eager_ipywidgets_import():
+def legend_pngs() -> list[bytes]:
+    """A figure with a line and a legend as PNG: palette (static frames) and full colour (the
+    live redraw)."""
+    from lrutils._static_html import render_png
+
+    fig = new_figure((3.0, 2.0), 50)
+    ax = fig.subplots()
+    ax.plot(np.sin(np.linspace(0, 6, 50)), label="sin")
+    ax.legend()
+    return [render_png(fig), render_png(fig, small=False)]
+
+
+def test_same_html_and_png_in_a_fresh_process_and_no_eager_ipywidgets_import():
     code = (
-        "import os, sys\n"
+        "import base64, json, os, sys\n"
         "import lrutils.widgets, lrutils.animation\n"
         "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported eagerly'\n"
         "sys.path.insert(0, os.path.dirname(sys.argv[1]))\n"
         "import test_widgets as t\n"
         "e = t.explore(t.colour_draw([]), t.CONTROLS, mode='static', **t.SMALL)\n"
-        "sys.stdout.write(e.html)\n"
+        "pngs = [base64.b64encode(png).decode() for png in t.legend_pngs()]\n"
+        "sys.stdout.write(json.dumps({'html': e.html, 'pngs': pngs}))\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
     out = subprocess.run([sys.executable, "-c", code, __file__], capture_output=True, text=True,
                          check=True, env=env)
+    there = json.loads(out.stdout)
     local = explore(colour_draw([]), CONTROLS, mode="static", **SMALL)
-    assert out.stdout == local.html
+    assert there["html"] == local.html
+    assert [base64.b64decode(png) for png in there["pngs"]] == legend_pngs()
 
 
 # --------------------------------------------------------------------------------------
@@ -473,6 +547,10 @@ def test_lr_explorer_live_on_a_2d_function():
         (lambda: lr_explorer("parabola", learning_rate=50.0, mode="static"),
          ["'learning rate'", "value=50.0"]),
         (lambda: lr_explorer("parabola", learning_rates=(0.0, 1.0), mode="static"), ["0 < min < max"]),
+        (lambda: lr_explorer("parabola", learning_rates=(0.1, 1.0, 2.0), mode="static"),
+         ["learning_rates must be (low, high)"]),
+        (lambda: lr_explorer("parabola", num_steps=0, mode="static"), ["num_steps must be an integer >= 1"]),
+        (lambda: schedule_explorer(learning_rate=0.0, mode="static"), ["learning_rate must be > 0"]),
         (lambda: optimizer_explorer(optimizers=("sgd", "adamx"), mode="static"),
          ["'adamx'", "adam", "rmsprop", "sgd"]),
         (lambda: optimizer_explorer(optimizers={"sgd": {"betas": 0.9}}, mode="static"),
@@ -488,6 +566,22 @@ def test_lr_explorer_live_on_a_2d_function():
 )
 def test_explorers_reject_bad_names_and_values(call, words):
     with pytest.raises(ValueError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: lr_explorer(3, mode="static"), ["function must be a name", "function=3"]),
+        (lambda: lr_explorer("parabola", learning_rates="ab", mode="static"), ["learning_rates"]),
+        (lambda: lr_explorer("parabola", num_steps=2.5, mode="static"), ["num_steps must be an integer"]),
+        (lambda: schedule_explorer(epochs="10", mode="static"), ["epochs must be an integer", "epochs='10'"]),
+    ],
+)
+def test_explorers_reject_arguments_of_the_wrong_type(call, words):
+    with pytest.raises(TypeError) as info:
         call()
     for word in words:
         assert word in str(info.value)
@@ -536,15 +630,53 @@ def test_schedule_explorer_one_epoch():
     assert explorer.num_frames == 3 + 4  # alpha only; drop only
 
 
+# The schedules with default settings in the explorer (the composites need schedules to compose).
+SCHEDULE_RECIPES = [name for name in lr_schedules.SCHEDULES
+                    if lr_widgets._default_schedule_recipe(name, 10, 5, 0.1).settings]
+
+
+def test_every_schedule_but_the_composites_has_default_settings():
+    assert set(lr_schedules.SCHEDULES) - set(SCHEDULE_RECIPES) == {
+        "linear_warmup", "one_cycle_momentum", "join_schedules", "per_epoch"}
+
+
+def test_schedule_explorer_prints_the_call_that_builds_each_curve():
+    """At every position of every schedule's controls, the heading above the plots is a call
+    that, evaluated among the names of lrutils.schedules (what ``lu.`` gives), builds the very
+    curve drawn, fixed arguments included. cosine_decay with a warm-up is the case that used to
+    fail: Keras-style, its warm-up is not counted in decay_steps."""
+    live = schedule_explorer(SCHEDULE_RECIPES, steps_per_epoch=10, epochs=5, mode="live", **SMALL)
+    namespace = {name: getattr(lr_schedules, name) for name in lr_schedules.__all__}
+    rates = live.figure.axes[0].lines[0]  # the rate per step; the epoch lines come after it
+    headings = []
+    for i, name in enumerate(SCHEDULE_RECIPES):
+        live.controls["schedule"].value = i
+        paths = [path for path in live.specs if path.startswith(f"schedule/{i}/")]
+        for values in itertools.product(*(live.specs[path].grid() for path in paths)):
+            for path, value in zip(paths, values):
+                spec = live.specs[path]
+                live.controls[path].value = spec.options.index(value) if isinstance(spec, Choice) else value
+            assert live.status.value == ""
+            (heading,) = [text.get_text() for text in live.figure.texts]
+            assert heading.startswith(f"{name}(")
+            schedule = eval(heading, dict(namespace))  # the reader's copy and paste
+            np.testing.assert_array_equal(rates.get_ydata(), np.asarray(schedule(np.arange(50)), dtype=float))
+            headings.append(heading)
+    assert len(headings) >= 40
+    assert "cosine_decay(initial_learning_rate=0.1, decay_steps=50, alpha=0.0)" in headings
+    assert ("cosine_decay(initial_learning_rate=0.0, decay_steps=40, alpha=0.2, warmup_target=0.1, "
+            "warmup_steps=10)") in headings
+    assert "one_cycle(max_learning_rate=0.1, total_steps=50, pct_start=0.3, anneal='linear')" in headings
+
+
 # --------------------------------------------------------------------------------------
 # The PNG helpers shared with the animations (lrutils._static_html); the animations
 # themselves are tested in test_animation.py
 # --------------------------------------------------------------------------------------
 def test_layered_frames_give_each_frame_back_in_fewer_bytes():
     from lrutils._static_html import encode_png, layered_frames, render_rgb
-    from lrutils.widgets import _new_figure
 
-    fig = _new_figure((4.0, 3.0), 60)
+    fig = new_figure((4.0, 3.0), 60)
     ax = fig.subplots()
     x = np.linspace(0, 6, 200)
     for k in range(1, 6):  # a background of fixed curves, one moving curve, a changing title
@@ -570,15 +702,3 @@ def test_layered_frames_give_each_frame_back_in_fewer_bytes():
         layered_frames([frames[0], frames[0][:-1]])
     with pytest.raises(ValueError, match="at least one"):
         layered_frames([])
-
-
-def test_render_png_is_deterministic():
-    from lrutils._static_html import render_png
-    from lrutils.widgets import _new_figure
-
-    fig = _new_figure((3.0, 2.0), 50)
-    ax = fig.subplots()
-    ax.plot(np.sin(np.linspace(0, 6, 50)), label="sin")
-    ax.legend()
-    assert render_png(fig) == render_png(fig)
-    assert render_png(fig, small=False) == render_png(fig, small=False)
