@@ -7,7 +7,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-NOTEBOOKS := $(shell find chapters appendices -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' 2>/dev/null | sort)
+# The book's notebooks, as tools/execute_notebooks.py finds them (its --list needs no package,
+# so the system Python will do); expanded only where used. `make execute NOTEBOOKS=...` narrows it.
+NOTEBOOKS = $(shell $(PYTHON) tools/execute_notebooks.py --list)
 
 .PHONY: help venv book test test-portable test-oldest unit lab execute benchmarks clean
 

@@ -31,6 +31,7 @@ from .lr_range import (
     _check_smoothing,
     _check_stop_factor,
     _check_sweep,
+    smoothing_step,
     sweep_learning_rates,
 )
 from .schedules import Schedule
@@ -355,9 +356,7 @@ class LRFinder(keras.callbacks.Callback):
         for name, value in logs.items():
             if name != "loss":
                 self._metrics.setdefault(name, []).append(float(np.mean(value)))
-        beta = self.smoothing
-        self._average = beta * self._average + (1.0 - beta) * loss
-        smoothed = self._average / (1.0 - beta ** (step + 1))
+        self._average, smoothed = smoothing_step(self._average, loss, self.smoothing, step + 1)
         self._smoothed.append(smoothed)
         if math.isfinite(smoothed):
             self._best = min(self._best, smoothed)

@@ -39,6 +39,7 @@ __all__ = [
     "MIN_STEPS",
     "sweep_learning_rates",
     "smooth_losses",
+    "smoothing_step",
     "batch_losses_from_running_mean",
     "Suggestion",
     "suggest_lr",
@@ -180,9 +181,16 @@ def smooth_losses(losses: Sequence[float] | np.ndarray, smoothing: float = 0.98)
     average = 0.0
     with np.errstate(invalid="ignore", over="ignore"):
         for t, loss in enumerate(losses, start=1):
-            average = beta * average + (1.0 - beta) * loss
-            out[t - 1] = average / (1.0 - beta**t)
+            average, out[t - 1] = smoothing_step(average, loss, beta, t)
     return out
+
+
+def smoothing_step(average: float, loss: float, smoothing: float, t: int) -> tuple[float, float]:
+    r"""One step of :func:`smooth_losses`: from :math:`a_{t-1}` and :math:`\ell_t`, the new
+    average :math:`a_t` and the bias-corrected :math:`\hat\ell_t` (no checks: the caller's
+    ``smoothing`` is checked once). The range-test callback smooths batch by batch with it."""
+    average = smoothing * average + (1.0 - smoothing) * loss
+    return average, average / (1.0 - smoothing**t)
 
 
 def batch_losses_from_running_mean(running_means: Sequence[float] | np.ndarray,

@@ -100,10 +100,11 @@ class Schedule:
     ----------
     name : str
         Name of the factory in :data:`SCHEDULES` that made this schedule.
-    kwargs : dict
-        Keyword arguments of that factory; ``SCHEDULES[name](**kwargs)`` makes an equal
-        schedule. Nested schedules (as in :func:`join_schedules`) appear as
-        :class:`Schedule` objects; :meth:`to_config` turns them into plain dictionaries.
+    kwargs : mapping
+        Keyword arguments of that factory, read-only (a schedule is immutable: its formula
+        was built from them); ``SCHEDULES[name](**kwargs)`` makes an equal schedule. Nested
+        schedules (as in :func:`join_schedules`) appear as :class:`Schedule` objects;
+        :meth:`to_config` turns them into plain dictionaries.
     formula : callable
         ``formula(xp, t)`` computes the rates for a floating-point array of steps ``t``
         using only functions that NumPy and ``keras.ops`` share (``xp.floor``,
@@ -115,8 +116,11 @@ class Schedule:
     """
 
     name: str
-    kwargs: dict[str, Any]
+    kwargs: Mapping[str, Any]
     formula: Formula = field(compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kwargs", MappingProxyType(dict(self.kwargs)))
 
     def __call__(self, step: Any) -> Any:
         """Return the learning rate at ``step`` (a float), or at every step of an array.
@@ -139,10 +143,10 @@ class Schedule:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Schedule):
             return NotImplemented
-        return self.name == other.name and self.kwargs == other.kwargs
+        return self.name == other.name and dict(self.kwargs) == dict(other.kwargs)
 
     def __hash__(self) -> int:
-        return hash((self.name, repr(self.kwargs)))
+        return hash((self.name, repr(dict(self.kwargs))))
 
     def to_config(self) -> dict[str, Any]:
         """Return ``{"name": ..., "kwargs": ...}`` with nested schedules as dictionaries.
@@ -151,6 +155,10 @@ class Schedule:
         so it can be written as JSON; :meth:`from_config` reverses it.
         """
         return {"name": self.name, "kwargs": _encode(self.kwargs)}
+
+    def get_config(self) -> dict[str, Any]:
+        """The same as :meth:`to_config`, under Keras's name for it."""
+        return self.to_config()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Schedule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,3 +38,17 @@ def test_jobs_must_be_a_positive_integer(jobs, capsys):
     with pytest.raises(SystemExit):
         execute_notebooks.main(["--jobs", jobs])
     assert "--jobs must be a positive integer" in capsys.readouterr().err
+
+
+def test_list_prints_the_books_notebooks_without_any_package():
+    # what the Makefile's NOTEBOOKS runs, possibly with a Python that has no site-packages (-S)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", str(execute_notebooks.ROOT / "tools" / "execute_notebooks.py"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    listed = result.stdout.splitlines()
+    found = execute_notebooks.find_notebooks()
+    assert listed == [str(p.relative_to(execute_notebooks.ROOT)) for p in found]
+    assert listed and not any(".ipynb_checkpoints" in line for line in listed)

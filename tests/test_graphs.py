@@ -195,3 +195,39 @@ def test_draw_graph_rejects_mismatched_result_and_missing_positions():
     with pytest.raises(TypeError, match=r"^node_size must be a real number, got node_size='0\.2'"):
         draw_graph(OLAH, node_size="0.2")
     assert isinstance(other, GraphPass)
+
+
+# One graph that uses every operation, and the same computation for TensorFlow's tape.
+EVERY_OP = [
+    Node("a", "input"), Node("b", "input"), Node("c", "input"),
+    Node("s", "add", ("a", "b")), Node("d", "sub", ("a", "c")), Node("m", "mul", ("s", "d")),
+    Node("q", "div", ("m", "c")), Node("n", "neg", ("q",)), Node("sq", "square", ("n",)),
+    Node("e", "exp", ("a",)), Node("l", "log", ("c",)), Node("g", "sigmoid", ("b",)),
+    Node("t", "tanh", ("m",)), Node("r", "relu", ("c",)), Node("r0", "relu", ("d",)),
+    Node("u1", "add", ("sq", "e")), Node("u2", "mul", ("l", "g")), Node("u3", "sub", ("t", "r")),
+    Node("u4", "add", ("u1", "u2")), Node("u5", "add", ("u4", "u3")), Node("out", "add", ("u5", "r0")),
+]
+TF_OPS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "divide", "neg": "negative",
+          "square": "square", "exp": "exp", "log": "log", "sigmoid": "sigmoid", "tanh": "tanh",
+          "relu": "relu"}
+
+
+@pytest.mark.parametrize("inputs", [{"a": 0.7, "b": -1.3, "c": 2.1}, {"a": -0.4, "b": 0.9, "c": 0.3}])
+def test_backprop_matches_gradient_tape(inputs):
+    """The same computation in the reference framework: every node's value and the gradient
+    of the output with respect to every input, against tf.GradientTape in float64."""
+    tf = pytest.importorskip("tensorflow")
+    assert {node.op for node in EVERY_OP} == set(OPS)  # the graph exercises every operation
+    variables = {name: tf.Variable(value, dtype=tf.float64) for name, value in inputs.items()}
+    with tf.GradientTape() as tape:
+        values = dict(variables)
+        for node in EVERY_OP:
+            if node.op != "input":
+                fn = getattr(tf.math, TF_OPS[node.op], None) or getattr(tf.nn, TF_OPS[node.op])
+                values[node.name] = fn(*(values[p] for p in node.inputs))
+    grads = tape.gradient(values["out"], variables)
+    result = backprop(EVERY_OP, inputs)
+    for name, value in values.items():
+        assert result.values[name] == pytest.approx(float(value), rel=1e-12, abs=1e-15), name
+    for name in inputs:
+        assert result.grads[name] == pytest.approx(float(grads[name]), rel=1e-12, abs=1e-15), name

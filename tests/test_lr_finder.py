@@ -79,6 +79,21 @@ def assert_restored(before, model):
         assert key.startswith("opt/") and not np.any(after[key]), key
 
 
+@pytest.fixture(scope="module")
+def _shared_model():
+    return make_model()
+
+
+@pytest.fixture
+def untouched_model(_shared_model):
+    """One compiled model for the tests whose arguments are refused before any training (a
+    fresh model each would cost a build and a compile); each such test checks it was not
+    touched, so a refusal that trained first would fail."""
+    before = state(_shared_model)
+    yield _shared_model
+    assert_same_state(before, state(_shared_model))
+
+
 @pytest.fixture(params=["folded", "per-batch"])
 def step_kind(request, monkeypatch):
     """Run a test both ways the finder can work: inside the compiled training step (TensorFlow)
@@ -565,11 +580,11 @@ BAD_SWEEPS = [
 
 
 @pytest.mark.parametrize("kwargs, error, match", BAD_SWEEPS)
-def test_bad_arguments(kwargs, error, match):
+def test_bad_arguments(kwargs, error, match, untouched_model):
     with pytest.raises(error, match=match):
         LRFinder(**kwargs)
     with pytest.raises(error, match=match):
-        find_lr(make_model(), (X, Y), **kwargs)
+        find_lr(untouched_model, (X, Y), **kwargs)
 
 
 def _compiled_with(learning_rate):
@@ -606,9 +621,9 @@ def test_steps_per_execution_above_one_is_refused():
     ([(X, Y)], {}, ValueError, r"\(x, y\)"),
     ({"x": X}, {}, TypeError, "data must be"),
 ])
-def test_bad_data(data, kwargs, error, match):
+def test_bad_data(data, kwargs, error, match, untouched_model):
     with pytest.raises(error, match=match):
-        find_lr(make_model(), data, **kwargs)
+        find_lr(untouched_model, data, **kwargs)
 
 
 @pytest.mark.parametrize("call, match", [

@@ -13,14 +13,14 @@ from jupyter_client.kernelspec import KernelSpecManager
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import setup_cell  # noqa: E402
+from execute_notebooks import find_notebooks  # noqa: E402
 
-NOTEBOOKS = sorted(
-    p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
-    if ".ipynb_checkpoints" not in p.parts
-)
+NOTEBOOKS = find_notebooks()
 IDS = [str(p.relative_to(ROOT)) for p in NOTEBOOKS]
 # Keras's progress bar ("32/32 ━━━━ 0s 2ms/step"), tqdm ("50%|█████ | 5/10 [00:01<00:01, 4.2it/s]")
 PROGRESS = re.compile(r"━|\d+/\d+ \[|it/s\]|s/it\]|\d+%\|")
+# what a notebook holds once a Jupyter widget has been displayed and its state saved
+WIDGET_MIMETYPES = ("application/vnd.jupyter.widget-view+json", "application/vnd.jupyter.widget-state+json")
 
 
 def _code_cells(nb):
@@ -57,10 +57,19 @@ def test_no_progress_bars(nb):
                 out.get("data", {}).get("text/plain", "")
             )
             assert not PROGRESS.search(text), f"code cell {i} shows a progress bar: {text[:120]!r}"
-            data = out.get("data", {})
-            assert "application/vnd.jupyter.widget-view+json" not in data or "FloatProgress" not in str(
-                nb.metadata.get("widgets", "")
-            ), f"code cell {i} stores a progress-bar widget"
+
+
+def test_no_widgets(nb):
+    # The website has no Jupyter widgets manager (_config.yml: nb_ipywidgets_js is empty): every
+    # explorer is self-contained HTML, made in static mode (LRUTILS_STATIC=1). A widget view or
+    # widget state in a notebook would show as nothing, or as its text/plain repr, on the site.
+    # (A progress-bar widget, tqdm.auto's in JupyterLab, is caught here too.) JupyterLab saves
+    # widget state when "Save Widget State Automatically" is on; `make execute` never does.
+    assert "widgets" not in nb.metadata, "the notebook stores widget state (metadata.widgets): delete it"
+    for i, cell in enumerate(_code_cells(nb)):
+        for out in cell.outputs:
+            found = [m for m in WIDGET_MIMETYPES if m in out.get("data", {})]
+            assert not found, f"code cell {i} has a widget output ({found[0]}): explorers must be static HTML"
 
 
 def test_kernelspec_exists_in_venv(nb):

@@ -640,3 +640,12 @@ def test_schedule_defaults_match_bare_keras(name):
         assert (mine is inspect.Parameter.empty) == (keras_default is inspect.Parameter.empty), (name, arg)
         if mine is not inspect.Parameter.empty:
             assert mine == keras_default, (name, arg, mine, keras_default)
+
+
+def test_a_schedule_is_immutable_and_configures_under_keras_name():
+    schedule = cosine_decay(0.1, 100)
+    with pytest.raises(TypeError):
+        schedule.kwargs["initial_learning_rate"] = 1.0  # would change ==, hash and config, not the formula
+    assert schedule.get_config() == schedule.to_config()
+    assert Schedule.from_config(schedule.get_config()) == schedule
+    assert hash(cosine_decay(0.1, 100)) == hash(schedule)

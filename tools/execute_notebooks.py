@@ -1,9 +1,10 @@
 """Execute notebooks top to bottom with the current lrutils; optionally store the outputs.
 
     python tools/execute_notebooks.py [--write] [--jobs N] [NOTEBOOK ...]
+    python tools/execute_notebooks.py --list
 
 With ``--write`` (what ``make execute`` runs) each notebook is rewritten in place with its fresh
-outputs and widget state; without it nothing is written and only the timings are reported.
+outputs; without it nothing is written and only the timings are reported.
 Static output mode (``LRUTILS_STATIC=1``) is switched on for the kernels, so explorers store
 self-contained HTML and no progress bar is recorded. Prints one line per notebook as it ends,
 then the sum of the notebooks' times and the wall-clock time of the whole run.
@@ -12,6 +13,11 @@ then the sum of the notebooks' times and the wall-clock time of the whole run.
 notebooks are independent). The outputs do not depend on it; on a 2-core machine ``--jobs 2``
 shortens the wall-clock time, while each notebook's own time grows, since two kernels share the
 cores.
+
+``--list`` prints the book's notebooks, one a line, relative to the repository, and executes
+nothing. :func:`find_notebooks` is the one definition of "the book's notebooks": the Makefile
+takes its list from ``--list`` and the tests import it. That path imports no third-party
+package, so any Python 3.10+ can run it (the Makefile's ``$(PYTHON)``, before ``.venv`` exists).
 """
 
 from __future__ import annotations
@@ -23,9 +29,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Environment of every kernel that executes the book's notebooks, here and under nbval
@@ -35,6 +38,7 @@ NOTEBOOK_ENV = {"LRUTILS_STATIC": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 def find_notebooks() -> list[Path]:
+    """Every notebook of the book (under chapters/ and appendices/, checkpoints excluded), sorted."""
     return sorted(
         p for folder in ("chapters", "appendices") for p in (ROOT / folder).rglob("*.ipynb")
         if ".ipynb_checkpoints" not in p.parts
@@ -43,6 +47,10 @@ def find_notebooks() -> list[Path]:
 
 def execute(path: Path, *, write: bool, timeout: int = 600) -> float:
     """Run one notebook in its own folder; return the wall-clock seconds it took."""
+    # imported here, so that `--list` (and conftest.py) need no third-party package
+    import nbformat
+    from nbclient import NotebookClient
+
     os.environ.update(NOTEBOOK_ENV)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -50,7 +58,9 @@ def execute(path: Path, *, write: bool, timeout: int = 600) -> float:
         timeout=timeout,
         kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
         resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=True,
+        # no widget state in the notebooks: the site has no widget manager to render it, and
+        # every explorer is self-contained HTML (nbclient's default would store it)
+        store_widget_state=False,
         record_timing=False,
     )
     start = time.perf_counter()
@@ -81,8 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="store the outputs in the notebooks")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                         help="notebooks to execute at once, each in its own process (default 1)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the notebooks, one a line, and execute nothing")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or find_notebooks()
+    if args.list:
+        for path in paths:
+            print(_display(path))
+        return 0
     if not paths:
         print("no notebooks found")
         return 0
