@@ -61,9 +61,15 @@ def test_unknown_attribute():
 
 
 def test_numpy_core_imports_without_tensorflow():
+    """The one fresh-interpreter check that the NumPy core, the range-test maths and the
+    explorers import (and run) without TensorFlow, Keras or ipywidgets."""
     code = (
         "import sys, lrutils as lu\n"
-        "from lrutils import functions, descent, optimizers, schedules, mlp, gradcheck, plotting, data, mode\n"
+        "from lrutils import functions, descent, optimizers, schedules, mlp, gradcheck, graphs, plotting\n"
+        "from lrutils import data, mode, lr_range, controls, explorer, widgets, animation\n"
+        "optimizers.adam(0.1)\n"  # building an optimizer and evaluating a schedule import nothing more
+        "schedules.cosine_decay(0.1, 10)(3)\n"
+        "lr_range.suggest_lr([1e-3, 1e-2, 1e-1], [1.0, 0.5, 2.0], 'minimum')\n"
         "print(sorted(m for m in ('tensorflow', 'keras', 'ipywidgets') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

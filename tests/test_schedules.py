@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -356,14 +355,6 @@ def test_get_schedule_lists_valid_names():
         get_schedule("cosine")
     with pytest.raises(TypeError, match=r"^name must be a string naming a schedule, got name=None"):
         get_schedule(None)
-
-
-def test_schedules_module_imports_without_tensorflow():
-    code = ("import sys, lrutils.schedules; "
-            "bad = {'tensorflow', 'keras'} & set(sys.modules); assert not bad, bad")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": root}
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 # --------------------------------------------------------------------------------------
