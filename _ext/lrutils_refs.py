@@ -1,7 +1,9 @@
-"""Sphinx extension: resolve ``lrutils.name`` to where ``name`` is documented.
+"""Sphinx extension: resolve ``lrutils.name`` (and a bare ``name``) to where ``name`` is documented.
 
 Readers write ``lrutils.load_data``; the reference documents it as ``lrutils.data.load_data``.
-Cross-references in docstrings and pages may use either spelling.
+Docstrings refer to a name of another module by its bare name (``:func:`find_lr``` in the
+callbacks' module). Cross-references may use any of these spellings; the top-level table of
+``lrutils`` (``_EXPORTS``: name -> home module) says where each public name lives.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import importlib
 
 def _resolve(app, env, node, contnode):
     target = node.get("reftarget", "")
-    if node.get("refdomain") != "py" or not target.startswith("lrutils."):
+    if node.get("refdomain") != "py":
         return None
-    name = target.split(".", 1)[1]
+    name = target.split(".", 1)[1] if target.startswith("lrutils.") else target
+    head = name.split(".", 1)[0]
     lrutils = importlib.import_module("lrutils")
-    module = lrutils._EXPORTS.get(name)
+    module = lrutils._EXPORTS.get(head)
     if module is None:
         return None
     node["reftarget"] = f"lrutils.{module}.{name}"

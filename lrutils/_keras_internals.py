@@ -8,6 +8,9 @@ way out:
 * **Reading a model's state** (:func:`is_compiled`, :func:`steps_per_call`,
   :func:`rate_description`, :func:`preserved_history`): undocumented attributes read with a
   default, so a release that renames them degrades a check or a message, never a result.
+* **A metric's direction** (:func:`metric_direction`): whether Keras maximises or minimises a
+  metric, read as ``EarlyStopping(mode="auto")`` reads it; without it, ``summarize`` asks for
+  an explicit ``mode``.
 * **The folded range-test step** (:class:`FoldedStep`): the range test's per-batch chores
   (set the rate, zero the metrics) moved inside Keras's compiled training step, which makes a
   test step cost what a plain step costs. It replaces the model's ``train_function`` for the
@@ -39,7 +42,7 @@ OLDEST_KERAS = (3, 5)
 
 #: Undocumented Keras/TensorFlow attributes that only this module may touch.
 UNDOCUMENTED = ("train_function", "make_train_function", "distribute_strategy",
-                "steps_per_execution", "compiled", "_learning_rate")
+                "steps_per_execution", "compiled", "_learning_rate", "_direction")
 
 
 def keras_version() -> tuple[int, int]:
@@ -80,6 +83,21 @@ def preserved_history(model: Any) -> Iterator[None]:
             model.history = history
         elif "history" in vars(model):
             del model.history
+
+
+def metric_direction(name: str) -> str | None:
+    """``"up"`` or ``"down"``: the direction Keras's ``EarlyStopping(mode="auto")`` gives the
+    metric named ``name``, read from the metric object as Keras itself does (an undocumented
+    ``_direction`` attribute); ``None`` when Keras does not know the name or the attribute is
+    gone, and the caller then asks for an explicit mode."""
+    try:
+        found = keras.metrics.get(name)
+    except ValueError:  # not a Keras metric's name
+        return None
+    if found is not None and not isinstance(found, keras.metrics.Metric):
+        found = keras.metrics.MeanMetricWrapper(found)  # as compile() wraps a metric function
+    direction = getattr(found, "_direction", None)
+    return direction if direction in ("up", "down") else None
 
 
 # --------------------------------------------------------------------------------------

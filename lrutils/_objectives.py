@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 
-def as_objective(function: Any, argument: str = "function"):
+def as_objective(function: Any, argument: str = "objective"):
     """The objective named ``function`` in :data:`lrutils.functions.FUNCTIONS`, or ``function``
     itself if it is an objective (has ``f``, ``grad``, ``dim`` and ``bounds``).
 

@@ -192,13 +192,35 @@ def run_grid(
     for each seed, so the global random state afterwards is that of the last seed. The
     TensorFlow backend of Keras is required.
     """
-    import keras
-    import pandas as pd
-    import tensorflow as tf
+    _check_configs(configs)
+    model = _check_architecture(model)
+    seeds = check_seeds("seeds", seeds, distinct=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    shuffle = check_flag("shuffle", shuffle)
+    x_train, y_train, x_val, y_val = _check_data(data, model)
+    num_classes = int(max(y_train.max(), y_val.max())) + 1
 
-    from .callbacks import current_learning_rate
-    from .keras_optimizers import make_optimizer
+    start_time = time.perf_counter()
+    # The networks: every configuration starts from each seed's weights of the Keras model.
+    initial, layers = _initial_weights(model, seeds, x_train.shape[1:], num_classes)
+    groups = [_make_group(index, name, params, initial, layers)
+              for index, (name, params) in enumerate(configs.items())]
+    # One compiled step trains all of them on a batch, another evaluates all of them.
+    train_step = _make_train_step(groups, layers, model, len(seeds), x_train, y_train)
+    eval_step = _make_eval_step(groups, layers, model, len(seeds), x_train.shape[1:])
+    history = _run_epochs(groups, train_step, eval_step, seeds, len(x_train), x_val, y_val,
+                          epochs=epochs, batch_size=batch_size, shuffle=shuffle)
+    return _table(groups, seeds, history, elapsed=time.perf_counter() - start_time)
 
+
+# --------------------------------------------------------------------------------------
+# Checking the arguments
+# --------------------------------------------------------------------------------------
+
+
+def _check_configs(configs: Any) -> None:
+    """A non-empty mapping of name -> ``{"optimizer": ..., **arguments}``."""
     if not isinstance(configs, Mapping):
         raise TypeError("configs must be a non-empty mapping of name -> optimizer settings, "
                         f"got {type(configs).__name__}")
@@ -209,11 +231,10 @@ def run_grid(
             raise TypeError(f"configs[{name!r}] must be a mapping with an 'optimizer' key, got {params!r}")
         if "optimizer" not in params:
             raise ValueError(f"configs[{name!r}] must be a mapping with an 'optimizer' key, got {params!r}")
-    model = _check_architecture(model)
-    seeds = check_seeds("seeds", seeds, distinct=True)
-    epochs = check_int("epochs", epochs, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    shuffle = check_flag("shuffle", shuffle)
+
+
+def _check_data(data: Any, model: Architecture) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_train, y_train, x_val, y_val)`` as arrays, with integer labels and, for a CNN, images."""
     x_train, y_train, x_val, y_val = (np.asarray(a) for a in check_dataset("data", data))
     for name, y in (("y_train", y_train), ("y_val", y_val)):
         if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1:
@@ -221,158 +242,259 @@ def run_grid(
                              f"got dtype {y.dtype} and shape {y.shape}")
     if len(x_train) != len(y_train) or len(x_val) != len(y_val):
         raise ValueError("x and y must have the same number of examples")
-    num_classes = int(max(y_train.max(), y_val.max())) + 1
-    input_shape = x_train.shape[1:]
-    if isinstance(model, CNN) and len(input_shape) != 3:
+    if isinstance(model, CNN) and x_train.ndim != 4:
         raise ValueError("a CNN needs images of shape (n, height, width, channels), "
                          f"got x_train of shape {x_train.shape}")
+    return x_train, y_train, x_val, y_val
 
-    start_time = time.perf_counter()
-    # Initial weights of each seed: those of the equivalent Keras model.
+
+# --------------------------------------------------------------------------------------
+# The networks: variables and optimizers
+# --------------------------------------------------------------------------------------
+
+
+def _initial_weights(model: Architecture, seeds: Sequence[int], input_shape: Sequence[int],
+                     num_classes: int) -> tuple[list[list[np.ndarray]], list[_Layer]]:
+    """The initial weights of each seed, those of :func:`keras_model` after ``set_seed(seed)``
+    (per seed: kernel and bias of each layer, in order), and the layers they belong to."""
     initial = []
     for seed in seeds:
         set_seed(int(seed), keras=True)
         net = keras_model(model, input_shape, num_classes)
         initial.append([np.asarray(w, dtype=np.float32) for w in net.get_weights()])
-    layers = _layers(net)
-    shapes = [s for layer in layers for s in layer.shapes]
-    sizes = [int(np.prod(s)) for s in shapes]
-    S, G = len(seeds), len(configs)
+    return initial, _layers(net)
 
-    # One group per configuration: its optimizer(s) and variables.
-    groups = []
-    for name, params in configs.items():
-        kwargs = {k: v for k, v in params.items() if k != "optimizer"}
-        probe = make_optimizer(params["optimizer"], **kwargs)
-        if _is_elementwise(probe):
-            flat = np.stack([np.concatenate([w.ravel() for w in ws]) for ws in initial])
-            with keras.name_scope(f"grid_{len(groups)}"):
-                var = keras.Variable(flat, name="weights")
-            probe.build([var])
-            groups.append({"name": name, "flat": True, "optimizers": [probe], "variables": [var]})
-        else:
-            optimizers, variables = [], []
-            for s in range(S):
-                opt = probe if s == 0 else make_optimizer(params["optimizer"], **kwargs)
-                member = []
-                for i, layer in enumerate(layers):
-                    with keras.name_scope(f"grid_{len(groups)}_{s}"), keras.name_scope(layer.name):
-                        member.append(keras.Variable(initial[s][2 * i], name="kernel"))
-                        member.append(keras.Variable(initial[s][2 * i + 1], name="bias"))
-                opt.build(member)
-                optimizers.append(opt)
-                variables.append(member)
-            groups.append({"name": name, "flat": False, "optimizers": optimizers, "variables": variables})
 
-    act = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid, "linear": tf.identity}[model.activation]
+class _Group(NamedTuple):
+    """The networks of one configuration, one per seed: their variables and optimizers.
 
-    def weights_of(group):
-        """Per layer (kernel, bias), each of shape (S, *Keras shape)."""
-        if group["flat"]:
-            parts = tf.split(group["variables"][0].value, sizes, axis=1)
-            return [tf.reshape(p, (S, *shape)) for p, shape in zip(parts, shapes)]
-        return [tf.stack([member[j].value for member in group["variables"]]) for j in range(len(shapes))]
+    ``variables[i]`` is the list of variables that ``optimizers[i]`` updates. Flat (an
+    elementwise optimizer): one optimizer and one variable of shape (seeds, all weights),
+    each row one seed's weights end to end. Otherwise: per seed one optimizer and the
+    variables of a Keras model (kernel and bias of each layer, with their Keras shapes).
+    """
 
-    def forward(x):
-        """Logits of every network, shape (G, S, B, classes), for inputs x of shape (S, B, ...)."""
-        per_group = [weights_of(g) for g in groups]
-        stacked = [tf.stack([w[j] for w in per_group]) for j in range(len(shapes))]  # (G, S, ...)
-        h, shared = x, True  # shared: the input has no G axis yet
+    name: str
+    flat: bool
+    optimizers: list[Any]
+    variables: list[list[Any]]
+
+
+def _make_group(index: int, name: str, params: Mapping[str, Any], initial: list[list[np.ndarray]],
+                layers: list[_Layer]) -> _Group:
+    """Build the variables (from the initial weights) and optimizers of configuration ``name``,
+    the ``index``-th of the grid."""
+    import keras
+
+    from .keras_optimizers import make_optimizer
+
+    kwargs = {k: v for k, v in params.items() if k != "optimizer"}
+    probe = make_optimizer(params["optimizer"], **kwargs)
+    if _is_elementwise(probe):
+        flat = np.stack([np.concatenate([w.ravel() for w in weights]) for weights in initial])
+        with keras.name_scope(f"grid_{index}"):
+            variable = keras.Variable(flat, name="weights")
+        probe.build([variable])
+        return _Group(name, True, [probe], [[variable]])
+    optimizers, variables = [], []
+    for s, weights in enumerate(initial):
+        optimizer = probe if s == 0 else make_optimizer(params["optimizer"], **kwargs)
+        member = []
         for i, layer in enumerate(layers):
-            kernel, bias = stacked[2 * i], stacked[2 * i + 1]
-            if layer.kind == "conv":
-                kh, kw, cin, cout = layer.shapes[0]
-                lead = tf.shape(h)[:2] if shared else tf.shape(h)[:3]
-                images = tf.reshape(h, tf.concat([[-1], tf.shape(h)[-3:]], 0))
-                patches = tf.image.extract_patches(
-                    images, [1, kh, kw, 1], [1, model.strides, model.strides, 1], [1, 1, 1, 1], "VALID")
-                patches = tf.reshape(patches, tf.concat([lead, tf.shape(patches)[1:]], 0))
-                kernel = tf.reshape(kernel, (G, S, kh * kw * cin, cout))
-                spec = "sbhwp,gspc->gsbhwc" if shared else "gsbhwp,gspc->gsbhwc"
-                h = tf.einsum(spec, patches, kernel) + bias[:, :, None, None, None, :]
-            else:
-                if layer.kind == "dense" and h.shape.rank != (3 if shared else 4):
-                    lead = tf.shape(h)[:2] if shared else tf.shape(h)[:3]
-                    h = tf.reshape(h, tf.concat([lead, [-1]], 0))
-                spec = "sbi,gsio->gsbo" if shared else "gsbi,gsio->gsbo"
-                h = tf.einsum(spec, h, kernel) + bias[:, :, None, :]
-            shared = False
-            if i < len(layers) - 1:
-                h = act(h)
-        return h
+            with keras.name_scope(f"grid_{index}_{s}"), keras.name_scope(layer.name):
+                member.append(keras.Variable(weights[2 * i], name="kernel"))
+                member.append(keras.Variable(weights[2 * i + 1], name="bias"))
+        optimizer.build(member)
+        optimizers.append(optimizer)
+        variables.append(member)
+    return _Group(name, False, optimizers, variables)
 
-    def losses_and_hits(x, y):
-        logits = forward(x)
-        labels = tf.broadcast_to(y[None], tf.shape(logits)[:3])
-        per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
-        hits = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=labels.dtype), labels), tf.float32)
-        return per_example, hits  # (G, S, B)
 
-    all_variables = [v for g in groups for v in (g["variables"] if g["flat"] else
-                                                   [v for member in g["variables"] for v in member])]
+# --------------------------------------------------------------------------------------
+# The forward pass and the losses (traced inside the compiled steps)
+# --------------------------------------------------------------------------------------
+
+
+def _stacked_weights(groups: list[_Group], layers: list[_Layer]) -> list[Any]:
+    """The weights of every network: kernel and bias of each layer, in order, each a tensor of
+    shape (configurations G, seeds S, *Keras shape)."""
+    import tensorflow as tf
+
+    shapes = [shape for layer in layers for shape in layer.shapes]
+    per_group = []
+    for group in groups:
+        if group.flat:  # split each row into the layers' tensors
+            value = group.variables[0][0].value
+            parts = tf.split(value, [int(np.prod(shape)) for shape in shapes], axis=1)
+            per_group.append([tf.reshape(p, (value.shape[0], *shape)) for p, shape in zip(parts, shapes)])
+        else:
+            per_group.append([tf.stack([member[j].value for member in group.variables]) for j in range(len(shapes))])
+    return [tf.stack([weights[j] for weights in per_group]) for j in range(len(shapes))]
+
+
+def _forward(weights: list[Any], layers: list[_Layer], model: Architecture, x: Any) -> Any:
+    """Logits of every network, shape (G, S, B, classes), for inputs ``x`` of shape (S, B, ...):
+    network (g, s) sees the batch ``x[s]`` of its seed. ``weights`` are :func:`_stacked_weights`.
+
+    A dense layer is one ``einsum`` over all networks; a convolution is an ``einsum`` of the
+    kernels with the image patches (``tf.image.extract_patches``), the same sums as ``Conv2D``.
+    """
+    import tensorflow as tf
+
+    G, S = weights[0].shape[:2]
+    act = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid, "linear": tf.identity}[model.activation]
+    h, shared = x, True  # shared: the input has no G axis yet
+    for i, layer in enumerate(layers):
+        kernel, bias = weights[2 * i], weights[2 * i + 1]
+        lead = tf.shape(h)[:2] if shared else tf.shape(h)[:3]  # (S, B) or (G, S, B)
+        if layer.kind == "conv":
+            kh, kw, cin, cout = layer.shapes[0]
+            images = tf.reshape(h, tf.concat([[-1], tf.shape(h)[-3:]], 0))
+            patches = tf.image.extract_patches(
+                images, [1, kh, kw, 1], [1, model.strides, model.strides, 1], [1, 1, 1, 1], "VALID")
+            patches = tf.reshape(patches, tf.concat([lead, tf.shape(patches)[1:]], 0))
+            kernel = tf.reshape(kernel, (G, S, kh * kw * cin, cout))
+            spec = "sbhwp,gspc->gsbhwc" if shared else "gsbhwp,gspc->gsbhwc"
+            h = tf.einsum(spec, patches, kernel) + bias[:, :, None, None, None, :]
+        else:
+            if h.shape.rank != (3 if shared else 4):  # flatten images (or feature maps)
+                h = tf.reshape(h, tf.concat([lead, [-1]], 0))
+            spec = "sbi,gsio->gsbo" if shared else "gsbi,gsio->gsbo"
+            h = tf.einsum(spec, h, kernel) + bias[:, :, None, :]
+        shared = False
+        if i < len(layers) - 1:
+            h = act(h)
+    return h
+
+
+def _losses_and_hits(logits: Any, y: Any) -> tuple[Any, Any]:
+    """Per example, shape (G, S, B): the cross-entropy of the logits, and 1.0 where the
+    predicted class is the label ``y[s]`` (shape (S, B)), else 0.0."""
+    import tensorflow as tf
+
+    labels = tf.broadcast_to(y[None], tf.shape(logits)[:3])
+    per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
+    hits = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=labels.dtype), labels), tf.float32)
+    return per_example, hits
+
+
+# --------------------------------------------------------------------------------------
+# The compiled steps
+# --------------------------------------------------------------------------------------
+
+
+def _make_train_step(groups: list[_Group], layers: list[_Layer], model: Architecture, num_seeds: int,
+                     x_train: np.ndarray, y_train: np.ndarray):
+    """The compiled training step. ``train_step(index)`` takes a batch of indices into the
+    training set for each seed, shape (S, B); it makes one optimizer step of every network on
+    its seed's batch and returns the sums over the batch of the losses and of the hits, each of
+    shape (G, S)."""
+    import tensorflow as tf
+
+    variables = [v for group in groups for member in group.variables for v in member]
     x_train_t = tf.constant(x_train, dtype=tf.float32)
     y_train_t = tf.constant(y_train, dtype=tf.int32)
 
-    @tf.function(input_signature=[tf.TensorSpec([S, None], tf.int32)], autograph=False)
+    @tf.function(input_signature=[tf.TensorSpec([num_seeds, None], tf.int32)], autograph=False)
     def train_step(index):
         x = tf.gather(x_train_t, index)
         y = tf.gather(y_train_t, index)
         with tf.GradientTape() as tape:
-            per_example, hits = losses_and_hits(x, y)
+            per_example, hits = _losses_and_hits(_forward(_stacked_weights(groups, layers), layers, model, x), y)
             loss = tf.reduce_mean(per_example, axis=2)  # (G, S): each run's batch loss
             total = tf.reduce_sum(loss)  # d total / d (run's weights) = that run's gradient
-        grads = tape.gradient(total, all_variables)
-        k = 0
-        for g in groups:
-            if g["flat"]:
-                g["optimizers"][0].apply(grads[k:k + 1], g["variables"])
-                k += 1
-            else:
-                for opt, member in zip(g["optimizers"], g["variables"]):
-                    opt.apply(grads[k:k + len(member)], member)
-                    k += len(member)
+        grads = tape.gradient(total, variables)
+        k = 0  # grads follow `variables`: each optimizer takes the next len(its variables)
+        for group in groups:
+            for optimizer, member in zip(group.optimizers, group.variables):
+                optimizer.apply(grads[k:k + len(member)], member)
+                k += len(member)
         return tf.reduce_sum(per_example, axis=2), tf.reduce_sum(hits, axis=2)
+
+    return train_step
+
+
+def _make_eval_step(groups: list[_Group], layers: list[_Layer], model: Architecture, num_seeds: int,
+                    input_shape: Sequence[int]):
+    """The compiled evaluation step. ``eval_step(x, y)`` takes one batch of examples, the same
+    for every network, and returns the sums over the batch of the losses and of the hits, each
+    of shape (G, S); it changes no weights."""
+    import tensorflow as tf
 
     @tf.function(input_signature=[tf.TensorSpec([None, *input_shape], tf.float32),
                                   tf.TensorSpec([None], tf.int32)], autograph=False)
     def eval_step(x, y):
-        xs = tf.broadcast_to(x[None], tf.concat([[S], tf.shape(x)], 0))
-        ys = tf.broadcast_to(y[None], [S, tf.shape(y)[0]])
-        per_example, hits = losses_and_hits(xs, ys)
+        xs = tf.broadcast_to(x[None], tf.concat([[num_seeds], tf.shape(x)], 0))
+        ys = tf.broadcast_to(y[None], [num_seeds, tf.shape(y)[0]])
+        per_example, hits = _losses_and_hits(_forward(_stacked_weights(groups, layers), layers, model, xs), ys)
         return tf.reduce_sum(per_example, axis=2), tf.reduce_sum(hits, axis=2)
 
-    n, m = len(x_train), len(x_val)
+    return eval_step
+
+
+# --------------------------------------------------------------------------------------
+# The epochs and the table
+# --------------------------------------------------------------------------------------
+
+
+def _batch_orders(seeds: Sequence[int], n: int, epochs: int, shuffle: bool):
+    """For each epoch, the order in which each seed's networks see the ``n`` training examples,
+    shape (S, n); batches are consecutive slices of it.
+
+    The order depends on the seed only, through one ``numpy.random.default_rng(seed)`` per
+    seed, and not on the configuration: all networks of one seed see the same batches in the
+    same order (common random numbers).
+    """
     rngs = [np.random.default_rng(int(seed)) for seed in seeds]
-    rows = []
-    history = []
     for _ in range(epochs):
-        orders = np.stack([rng.permutation(n) if shuffle else np.arange(n) for rng in rngs]).astype(np.int32)
-        loss_sum = np.zeros((G, S))
-        hit_sum = np.zeros((G, S))
+        yield np.stack([rng.permutation(n) if shuffle else np.arange(n) for rng in rngs]).astype(np.int32)
+
+
+def _run_epochs(groups: list[_Group], train_step, eval_step, seeds: Sequence[int], n: int,
+                x_val: np.ndarray, y_val: np.ndarray, *, epochs: int, batch_size: int,
+                shuffle: bool) -> list[tuple[Any, ...]]:
+    """The epoch loop: train every network on the ``n`` training examples, batch by batch in
+    the orders of :func:`_batch_orders`, then evaluate it on ``(x_val, y_val)``.
+
+    Returns one tuple ``(loss, accuracy, val_loss, val_accuracy, rates)`` per epoch: the means
+    over the epoch's examples, each of shape (G, S), and the learning rate of each optimizer at
+    the end of the epoch (per configuration, a list over its optimizers).
+    """
+    from .callbacks import current_learning_rate
+
+    shape, m = (len(groups), len(seeds)), len(x_val)
+    history = []
+    for order in _batch_orders(seeds, n, epochs, shuffle):
+        loss_sum, hit_sum = np.zeros(shape), np.zeros(shape)
         for start in range(0, n, batch_size):
-            batch_loss, batch_hits = train_step(orders[:, start:start + batch_size])
+            batch_loss, batch_hits = train_step(order[:, start:start + batch_size])
             loss_sum += batch_loss.numpy()
             hit_sum += batch_hits.numpy()
-        val_loss = np.zeros((G, S))
-        val_hits = np.zeros((G, S))
+        val_loss, val_hits = np.zeros(shape), np.zeros(shape)
         for start in range(0, m, batch_size):
             batch_loss, batch_hits = eval_step(x_val[start:start + batch_size].astype(np.float32),
                                                y_val[start:start + batch_size].astype(np.int32))
             val_loss += batch_loss.numpy()
             val_hits += batch_hits.numpy()
-        rates = [[float(current_learning_rate(opt)) for opt in g["optimizers"]] for g in groups]
+        rates = [[float(current_learning_rate(opt)) for opt in group.optimizers] for group in groups]
         history.append((loss_sum / n, hit_sum / n, val_loss / m, val_hits / m, rates))
-    elapsed = time.perf_counter() - start_time
+    return history
 
-    for gi, g in enumerate(groups):
-        class_name = type(g["optimizers"][0]).__name__
+
+def _table(groups: list[_Group], seeds: Sequence[int], history: list[tuple[Any, ...]],
+           elapsed: float) -> pd.DataFrame:
+    """The tidy table of :func:`run_grid`: one row per configuration, seed and epoch."""
+    import pandas as pd
+
+    rows = []
+    for gi, group in enumerate(groups):
+        class_name = type(group.optimizers[0]).__name__
         for si, seed in enumerate(seeds):
             for epoch, (loss, acc, vloss, vacc, rates) in enumerate(history):
-                rate = rates[gi][0] if g["flat"] else rates[gi][si]
                 rows.append({
-                    "config": g["name"], "optimizer": class_name, "seed": int(seed), "epoch": epoch + 1,
+                    "config": group.name, "optimizer": class_name, "seed": int(seed), "epoch": epoch + 1,
                     "loss": float(loss[gi, si]), "accuracy": float(acc[gi, si]),
                     "val_loss": float(vloss[gi, si]), "val_accuracy": float(vacc[gi, si]),
-                    "learning_rate": rate, "time_s": elapsed,
+                    "learning_rate": rates[gi][0] if group.flat else rates[gi][si], "time_s": elapsed,
                 })
     return pd.DataFrame(rows)

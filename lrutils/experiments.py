@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._checks import check_callable, check_dataset, check_flag, check_int, check_seeds
+from ._checks import check_callable, check_choice, check_dataset, check_flag, check_int, check_seeds
 from .mode import static_mode
 from .seed import set_seed
 
@@ -120,19 +120,34 @@ def run_experiments(
     return pd.DataFrame(rows)
 
 
-def summarize(table, metric: str = "val_accuracy", *, epoch: int | str = "last"):
+def summarize(table, metric: str = "val_accuracy", *, epoch: int | str = "last", mode: str = "auto"):
     """Mean, standard deviation, minimum and maximum of ``metric`` over seeds, per configuration.
 
     ``epoch`` picks the epoch to compare: ``"last"`` (default), ``"best"`` (each run's best value
-    of ``metric``: largest for accuracies, smallest for losses), or an epoch number.
+    of ``metric``), or an epoch number.
+
+    ``mode`` says which value is the best one when ``epoch="best"``: ``"min"``, ``"max"``, or
+    ``"auto"`` (default), the direction that ``keras.callbacks.EarlyStopping(monitor=metric,
+    mode="auto")`` takes in Keras 3 (``MonitorCallback._set_monitor_op`` in
+    ``keras/src/callbacks/monitor_callback.py``). That rule does not guess from parts of the
+    name: without its ``val_`` prefix, ``loss`` is minimised, and any other name must be a
+    Keras metric, whose own direction decides. Accuracies, AUC, precision, recall, F-scores,
+    IoU, R² and correlations are maximised; errors such as ``mse`` and ``mae``, cross-entropies
+    and the other losses are minimised. Names are resolved as ``model.compile(metrics=[name])``
+    resolves them (``"accuracy"``, ``"acc"``, then :func:`keras.metrics.get`). For any other
+    name (a metric of your own, ``"learning_rate"``), Keras raises an error and so does
+    ``summarize``: pass ``mode="min"`` or ``mode="max"``.
     """
     if metric not in table.columns:
         raise ValueError(f"table has no column {metric!r}; it has {list(table.columns)}")
+    mode = check_choice("mode", mode, ("auto", "min", "max"))
     if epoch == "last":
         per_run = table.sort_values("epoch").groupby(["config", "seed"], sort=False)[metric].last()
     elif epoch == "best":
         grouped = table.groupby(["config", "seed"], sort=False)[metric]
-        per_run = grouped.min() if "loss" in metric else grouped.max()
+        if mode == "auto":
+            mode = _keras_mode(metric)
+        per_run = grouped.min() if mode == "min" else grouped.max()
     elif isinstance(epoch, numbers.Integral) and not isinstance(epoch, bool) and epoch >= 1:
         chosen = table[table["epoch"] == epoch]
         if chosen.empty:
@@ -146,3 +161,22 @@ def summarize(table, metric: str = "val_accuracy", *, epoch: int | str = "last")
     order = list(dict.fromkeys(table["config"]))
     out = per_run.groupby(level="config").agg(["mean", "std", "min", "max", "count"])
     return out.reindex(order)
+
+
+def _keras_mode(metric: str) -> str:
+    """``"min"`` or ``"max"``: the direction of Keras 3's ``EarlyStopping(mode="auto")`` for a
+    metric named ``metric`` (see :func:`summarize`)."""
+    name = metric.removeprefix("val_")
+    if name == "loss":
+        return "min"
+    if name in ("accuracy", "acc"):  # compile() makes these a Binary-, Categorical- or SparseCategoricalAccuracy
+        return "max"
+    from ._keras_internals import metric_direction
+
+    direction = metric_direction(name)
+    if direction is None:
+        raise ValueError(
+            f"cannot tell whether the best {metric!r} is the smallest or the largest (Keras's "
+            "EarlyStopping(mode='auto') cannot either); pass mode='min' or mode='max'"
+        )
+    return "max" if direction == "up" else "min"

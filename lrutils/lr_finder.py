@@ -15,7 +15,7 @@ What it gets right that the usual Keras recipes do not:
 
 * **The true loss of each batch.** Keras's ``logs["loss"]`` at the end of a batch is the
   mean over the epoch so far, not the loss of that batch, so a finder that smooths it
-  reports a curve shifted towards large rates (tensorflow#58098). :class:`LRFinder` zeroes
+  reports a curve shifted towards large rates (tensorflow#58098). :class:`~lrutils.callbacks.LRFinder` zeroes
   the model's metric accumulators before every batch, so the logs Keras passes at the end
   of the batch hold that batch's own loss and metrics.
   :func:`batch_losses_from_running_mean` undoes the running mean instead, for logs
@@ -298,7 +298,7 @@ def find_lr(
         the data's length; a generator that runs out first ends the test early with a
         warning.
     start_lr, end_lr, num_steps, mode, smoothing, stop_factor :
-        As in :class:`LRFinder`. fastai's defaults: ``1e-7``, ``10``, ``100``,
+        As in :class:`~lrutils.callbacks.LRFinder`. fastai's defaults: ``1e-7``, ``10``, ``100``,
         exponential, ``0.98``, ``4``.
     batch_size : int, optional
         For arrays only; default 32 (Keras's default). Run the test at the batch size you

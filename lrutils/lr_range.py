@@ -8,9 +8,9 @@ of rates (:func:`sweep_learning_rates`), the bias-corrected smoothing of the bat
 :func:`lrutils.lr_finder.find_lr`'s default suggestion (:func:`trial_candidates`,
 :func:`trial_score`), and the result with its plot (:class:`LRFinderResult`).
 
-The Keras side, the :class:`~lrutils.lr_finder.LRFinder` callback and
-:func:`~lrutils.lr_finder.find_lr`, lives in :mod:`lrutils.lr_finder`, which also
-re-exports every name of this module.
+The Keras side is the :class:`~lrutils.callbacks.LRFinder` callback and
+:func:`~lrutils.lr_finder.find_lr`; :mod:`lrutils.lr_finder` also re-exports every name of
+this module, so that one import serves the whole test.
 
 References
 ----------

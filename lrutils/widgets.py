@@ -87,7 +87,7 @@ def _describe(path, objective, num_steps: int) -> str:
 
 
 def lr_explorer(
-    function: Any = "quadratic",
+    objective: Any = "quadratic",
     *,
     learning_rates: tuple[float, float] | None = None,
     learning_rate: float | None = None,
@@ -109,7 +109,7 @@ def lr_explorer(
 
     Parameters
     ----------
-    function : str or Objective
+    objective : str or Objective
         A name from :data:`lrutils.functions.FUNCTIONS` (``"quadratic"``, ``"parabola"``,
         ``"double_well"``, ``"rosenbrock"``...) or an objective of 1 or 2 variables.
     learning_rates : (float, float), optional
@@ -136,7 +136,7 @@ def lr_explorer(
     """
     from lrutils.descent import gradient_descent
 
-    objective = as_objective(function)
+    objective = as_objective(objective)
     _check_plottable(objective)
     x_start = start_point(objective, x0)
     if num_steps is None:
@@ -279,7 +279,7 @@ def _check_endpoints(make: Callable[[dict], Any], fixed: dict, controls: Mapping
 
 
 def optimizer_explorer(
-    function: Any = "rosenbrock",
+    objective: Any = "rosenbrock",
     optimizers: Sequence[str] | Mapping[str, Mapping[str, Any] | None] = _DEFAULT_OPTIMIZERS,
     *,
     selected: str | None = None,
@@ -298,7 +298,7 @@ def optimizer_explorer(
 
     Parameters
     ----------
-    function : str or Objective
+    objective : str or Objective
         A name from :data:`lrutils.functions.FUNCTIONS` or an objective of 1 or 2 variables.
     optimizers : names, or mapping name -> settings
         Names from :data:`lrutils.optimizers.OPTIMIZERS` (default sgd, rmsprop, adagrad,
@@ -322,7 +322,7 @@ def optimizer_explorer(
     from lrutils.descent import optimize
     from lrutils.optimizers import OPTIMIZERS, get_optimizer
 
-    objective = as_objective(function)
+    objective = as_objective(objective)
     _check_plottable(objective)
     x_start = start_point(objective, x0)
     num_steps = check_int("num_steps", num_steps, minimum=1)

@@ -57,6 +57,54 @@ def test_matches_model_fit(tiny, arch, optimizer, kwargs):
             np.testing.assert_allclose(mine[metric], history[metric], rtol=2e-5, atol=1e-6, err_msg=metric)
 
 
+def _fit_in_orders(arch, optimizer, kwargs, data, seed, epochs, batch_size):
+    """The reference for shuffle=True: model.fit, one epoch at a time, on the training set in the
+    order of the next permutation from numpy.random.default_rng(seed), as run_grid documents."""
+    x, y, xv, yv = data
+    rng = np.random.default_rng(seed)
+    set_seed(seed, keras=True)
+    net = keras_model(arch, x.shape[1:], 3)
+    net.compile(make_optimizer(optimizer, **kwargs),
+                keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    history = {metric: [] for metric in METRICS}
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        epoch = net.fit(x[order], y[order], validation_data=(xv, yv), epochs=1, batch_size=batch_size,
+                        shuffle=False, verbose=0).history
+        for metric in METRICS:
+            history[metric] += epoch[metric]
+    return history
+
+
+def test_shuffle_gives_every_configuration_of_a_seed_the_same_batches(tiny):
+    """Common random numbers: with shuffle=True, each configuration of a seed is trained on the
+    batches of that seed's permutations, whatever the other configurations of the grid."""
+    configs = {"adam": {"optimizer": "adam", "learning_rate": 0.01},  # one flat variable
+               "lamb": {"optimizer": "lamb", "learning_rate": 0.01}}  # per-layer variables
+    table = run_grid(configs, data=tiny, model=MLP((16,)), seeds=[0, 5], epochs=2, batch_size=48)
+    for name, params in configs.items():
+        params = dict(params)
+        optimizer = params.pop("optimizer")
+        for seed in (0, 5):
+            history = _fit_in_orders(MLP((16,)), optimizer, params, tiny, seed, 2, 48)
+            mine = table[(table.config == name) & (table.seed == seed)].sort_values("epoch")
+            for metric in METRICS:
+                np.testing.assert_allclose(mine[metric], history[metric], rtol=2e-5, atol=1e-6,
+                                           err_msg=f"{name}, seed {seed}, {metric}")
+
+
+def test_shuffle_same_configuration_twice_gives_the_same_runs(tiny):
+    """Two configurations that differ only in their name see the same batches, so they train to
+    the same numbers; shuffling does change the batches (the result differs from shuffle=False)."""
+    same = {"optimizer": "sgd", "learning_rate": 0.3}
+    table = run_grid({"a": same, "b": same}, data=tiny, model=MLP((8,)), seeds=[0, 1], epochs=2, batch_size=32)
+    a, b = (table[table.config == name][list(METRICS)].to_numpy() for name in ("a", "b"))
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=0)
+    in_order = run_grid({"a": same}, data=tiny, model=MLP((8,)), seeds=[0, 1], epochs=2, batch_size=32,
+                        shuffle=False)
+    assert np.abs(in_order[["loss", "val_loss"]].to_numpy() - a[:, [0, 2]]).max() > 1e-4
+
+
 def test_runs_are_independent(tiny):
     """A diverging run beside a good one leaves the good one's numbers unchanged."""
     good = {"optimizer": "adam", "learning_rate": 0.01}

@@ -73,6 +73,71 @@ def test_summarize_last_and_best(table):
         lu.summarize(table, "acc")
 
 
+def _runs(*metrics):
+    """Two seeds of one configuration, three epochs; every metric column holds the same values,
+    whose per-seed best is 0.9 and 0.7 when largest (mean 0.8), 0.2 and 0.1 when smallest (0.15)."""
+    import pandas as pd
+
+    values = [0.2, 0.9, 0.5, 0.4, 0.1, 0.7]
+    return pd.DataFrame({"config": ["a"] * 6, "seed": [0, 0, 0, 1, 1, 1], "epoch": [1, 2, 3] * 2,
+                         **{metric: values for metric in metrics}})
+
+
+BEST_IS_LARGEST, BEST_IS_SMALLEST = 0.8, 0.15
+
+
+@pytest.mark.parametrize("metric, best", [
+    ("accuracy", BEST_IS_LARGEST), ("val_accuracy", BEST_IS_LARGEST), ("val_auc", BEST_IS_LARGEST),
+    ("precision", BEST_IS_LARGEST), ("val_recall", BEST_IS_LARGEST),
+    ("loss", BEST_IS_SMALLEST), ("val_loss", BEST_IS_SMALLEST),
+    # "loss" is not in these names, yet they are errors, best when smallest (the old rule maximised them)
+    ("mse", BEST_IS_SMALLEST), ("val_mae", BEST_IS_SMALLEST), ("val_mean_squared_error", BEST_IS_SMALLEST),
+])
+def test_summarize_best_follows_keras_direction(metric, best):
+    assert lu.summarize(_runs(metric), metric, epoch="best").loc["a", "mean"] == pytest.approx(best)
+
+
+def test_summarize_best_with_explicit_mode():
+    table = _runs("val_accuracy", "loss", "learning_rate")
+    assert lu.summarize(table, "val_accuracy", epoch="best", mode="min").loc["a", "mean"] == pytest.approx(0.15)
+    assert lu.summarize(table, "loss", epoch="best", mode="max").loc["a", "mean"] == pytest.approx(0.8)
+    assert lu.summarize(table, "loss", epoch="best", mode="MIN").loc["a", "mean"] == pytest.approx(0.15)
+    # a column that is no Keras metric: Keras's EarlyStopping refuses to guess, and so does summarize
+    with pytest.raises(ValueError, match=r"cannot tell whether the best 'learning_rate' .* pass mode='min' or mode='max'"):
+        lu.summarize(table, "learning_rate", epoch="best")
+    assert lu.summarize(table, "learning_rate", epoch="best", mode="max").loc["a", "mean"] == pytest.approx(0.8)
+    assert lu.summarize(table, "learning_rate").loc["a", "mean"] == pytest.approx(0.6)  # mode only matters for "best"
+    with pytest.raises(ValueError, match="mode must be 'auto', 'max' or 'min', got mode='minimum'"):
+        lu.summarize(table, "loss", epoch="best", mode="minimum")
+    with pytest.raises(TypeError, match="mode must be 'auto', 'max' or 'min', got mode=None"):
+        lu.summarize(table, "loss", epoch="best", mode=None)
+
+
+def test_summarize_auto_mode_agrees_with_keras_early_stopping():
+    """The oracle: the direction EarlyStopping(mode="auto") takes for the metrics of a compiled model."""
+    import keras
+
+    names = ["accuracy", "acc", "mse", "mae", "auc", "precision", "recall", "binary_crossentropy", "hinge",
+             "mean_absolute_percentage_error", "kl_divergence"]
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=names)
+    rng = np.random.default_rng(0)
+    model.evaluate(rng.normal(size=(8, 3)), rng.integers(0, 2, size=(8, 1)), verbose=0)  # builds the metrics
+    for name in ["loss", *names]:
+        for metric in (name, "val_" + name):
+            stopping = keras.callbacks.EarlyStopping(monitor=metric)
+            stopping.set_model(model)
+            stopping._set_monitor_op()  # private, but it is the rule summarize copies
+            assert stopping.monitor_op.__name__ in ("greater", "less")
+            keras_best = BEST_IS_LARGEST if stopping.monitor_op.__name__ == "greater" else BEST_IS_SMALLEST
+            mine = lu.summarize(_runs(metric), metric, epoch="best").loc["a", "mean"]
+            assert mine == pytest.approx(keras_best), metric
+    stopping = keras.callbacks.EarlyStopping(monitor="learning_rate")
+    stopping.set_model(model)
+    with pytest.raises(ValueError, match="isn't able to automatically determine"):
+        stopping._set_monitor_op()
+
+
 def test_callbacks_are_fresh_per_run(tiny):
     import keras
 

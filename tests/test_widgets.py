@@ -574,7 +574,7 @@ def test_explorers_reject_bad_names_and_values(call, words):
 @pytest.mark.parametrize(
     "call, words",
     [
-        (lambda: lr_explorer(3, mode="static"), ["function must be a name", "function=3"]),
+        (lambda: lr_explorer(3, mode="static"), ["objective must be a name", "objective=3"]),
         (lambda: lr_explorer("parabola", learning_rates="ab", mode="static"), ["learning_rates"]),
         (lambda: lr_explorer("parabola", num_steps=2.5, mode="static"), ["num_steps must be an integer"]),
         (lambda: schedule_explorer(epochs="10", mode="static"), ["epochs must be an integer", "epochs='10'"]),
