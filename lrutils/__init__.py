@@ -92,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "six_hump_camel": "functions",
     "FUNCTIONS": "functions",
     "get_function": "functions",
+    "make_objective": "functions",
     # descent
     "gradient_descent": "descent",
     "optimize": "descent",
@@ -246,6 +247,7 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
         double_well,
         get_function,
         himmelblau,
+        make_objective,
         parabola,
         quadratic,
         rosenbrock,

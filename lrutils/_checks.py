@@ -192,3 +192,42 @@ def check_rate_at(name: str, schedule: Callable[[int], Any], step: int) -> float
     if not (math.isfinite(rate) and rate >= 0):
         raise ValueError(f"{name}({step}) must return a finite number >= 0, got {name}({step})={rate!r}")
     return rate
+
+
+# The learning-rate range test's settings (lrutils.lr_range, lrutils.callbacks.LRFinder).
+def check_sweep(start_lr: Any, end_lr: Any, num_steps: Any, mode: Any, *, min_steps: int,
+                modes: Collection[str]) -> tuple[float, float, int, str]:
+    """A sweep from ``start_lr`` to ``end_lr`` (positive, finite, increasing) in ``num_steps``
+    steps (at least ``min_steps``), ``mode`` one of ``modes``."""
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        value = check_real(name, value, finite=False)
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
+    start_lr, end_lr = float(start_lr), float(end_lr)
+    if start_lr >= end_lr:
+        raise ValueError(
+            f"start_lr must be smaller than end_lr, got start_lr={start_lr!r} and end_lr={end_lr!r}"
+        )
+    num_steps = check_int("num_steps", num_steps, minimum=0)
+    if num_steps < min_steps:
+        raise ValueError(
+            f"num_steps must be at least {min_steps} (the suggestions skip the first tenth and "
+            f"the last five points of the curve), got num_steps={num_steps!r}"
+        )
+    return start_lr, end_lr, num_steps, check_choice("mode", mode, modes)
+
+
+def check_smoothing(smoothing: Any) -> float:
+    """The :math:`\\beta` of a moving average, in ``[0, 1)``."""
+    return check_interval("smoothing", smoothing, 0.0, 1.0, high_open=True)
+
+
+def check_stop_factor(stop_factor: Any) -> float:
+    """A factor above 1 (``math.inf`` allowed: never stop on a rising loss)."""
+    stop_factor = check_real("stop_factor", stop_factor, finite=False)
+    if math.isnan(stop_factor) or stop_factor <= 1.0:
+        raise ValueError(
+            "stop_factor must be greater than 1 (math.inf never stops on a rising loss), "
+            f"got stop_factor={stop_factor!r}"
+        )
+    return stop_factor

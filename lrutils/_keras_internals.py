@@ -70,6 +70,40 @@ def rate_description(optimizer: Any) -> str:
     return type(getattr(optimizer, "_learning_rate", optimizer.learning_rate)).__name__
 
 
+def settable_rate(optimizer: Any) -> Any:
+    """The optimizer's rate variable, which the range test sets step by step (a clear error for
+    an optimizer built with a schedule or a callable)."""
+    rate = optimizer.learning_rate
+    # a float rate is a variable; a schedule's or a callable's is a tensor computed from it
+    # (duck-typed: `keras.Variable` is not the backend variables' base class before Keras 3.6)
+    if not callable(getattr(rate, "assign", None)):
+        raise ValueError(
+            "the model's optimizer was built with a learning-rate schedule or a callable "
+            f"({rate_description(optimizer)}), so its rate cannot be "
+            "set step by step; compile a copy of the model with a float learning rate for the "
+            "range test, e.g. keras.optimizers.Adam(learning_rate=1e-3)"
+        )
+    return rate
+
+
+def check_model(model: Any) -> None:
+    """A compiled Keras model whose rate the range test can set before every batch."""
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
+    if getattr(model, "optimizer", None) is None or not is_compiled(model):
+        raise ValueError(
+            "the model must be compiled with an optimizer and a loss before the range test "
+            "(model.compile(optimizer=..., loss=...))"
+        )
+    settable_rate(model.optimizer)
+    if steps_per_call(model) != 1:
+        raise ValueError(
+            "the range test sets the rate before every batch, which Keras allows only with "
+            f"steps_per_execution=1; the model was compiled with "
+            f"steps_per_execution={steps_per_call(model)}"
+        )
+
+
 @contextlib.contextmanager
 def preserved_history(model: Any) -> Iterator[None]:
     """Leave ``model.history`` as it was: a ``fit`` run inside the block sets it (Keras's

@@ -25,12 +25,11 @@ import keras
 import numpy as np
 
 from . import _keras_internals as internals
-from ._checks import check_flag, check_string
+from ._checks import check_flag, check_smoothing, check_stop_factor, check_string, check_sweep
 from .lr_range import (
+    MIN_STEPS,
+    SWEEP_MODES,
     LRFinderResult,
-    _check_smoothing,
-    _check_stop_factor,
-    _check_sweep,
     smoothing_step,
     sweep_learning_rates,
 )
@@ -135,37 +134,6 @@ def to_epoch_scheduler(schedule: Schedule, *,
 # --------------------------------------------------------------------------------------
 # The range test's callback (find_lr in lrutils.lr_finder runs it, then the trials)
 # --------------------------------------------------------------------------------------
-def _settable_rate(optimizer: Any) -> Any:
-    rate = optimizer.learning_rate
-    # a float rate is a variable; a schedule's or a callable's is a tensor computed from it
-    # (duck-typed: `keras.Variable` is not the backend variables' base class before Keras 3.6)
-    if not callable(getattr(rate, "assign", None)):
-        raise ValueError(
-            "the model's optimizer was built with a learning-rate schedule or a callable "
-            f"({internals.rate_description(optimizer)}), so its rate cannot be "
-            "set step by step; compile a copy of the model with a float learning rate for the "
-            "range test, e.g. keras.optimizers.Adam(learning_rate=1e-3)"
-        )
-    return rate
-
-
-def _check_model(model: Any) -> None:
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
-    if getattr(model, "optimizer", None) is None or not internals.is_compiled(model):
-        raise ValueError(
-            "the model must be compiled with an optimizer and a loss before the range test "
-            "(model.compile(optimizer=..., loss=...))"
-        )
-    _settable_rate(model.optimizer)
-    if internals.steps_per_call(model) != 1:
-        raise ValueError(
-            "the range test sets the rate before every batch, which Keras allows only with "
-            f"steps_per_execution=1; the model was compiled with "
-            f"steps_per_execution={internals.steps_per_call(model)}"
-        )
-
-
 def _unique(variables: Sequence[Any]) -> list[Any]:
     seen, out = set(), []
     for v in variables:
@@ -241,11 +209,11 @@ class LRFinder(keras.callbacks.Callback):
     def __init__(self, start_lr: float = 1e-7, end_lr: float = 10.0, num_steps: int = 100,
                  mode: str = "exponential", smoothing: float = 0.98, stop_factor: float = 4.0):
         super().__init__()
-        self.start_lr, self.end_lr, self.num_steps, self.mode = _check_sweep(
-            start_lr, end_lr, num_steps, mode
+        self.start_lr, self.end_lr, self.num_steps, self.mode = check_sweep(
+            start_lr, end_lr, num_steps, mode, min_steps=MIN_STEPS, modes=SWEEP_MODES
         )
-        self.smoothing = _check_smoothing(smoothing)
-        self.stop_factor = _check_stop_factor(stop_factor)
+        self.smoothing = check_smoothing(smoothing)
+        self.stop_factor = check_stop_factor(stop_factor)
         self.rates = sweep_learning_rates(self.start_lr, self.end_lr, self.num_steps, self.mode)
         self._snapshot: list[tuple[Any, np.ndarray]] | None = None
         self._reset()
@@ -302,9 +270,9 @@ class LRFinder(keras.callbacks.Callback):
 
     # -- Keras hooks -----------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        _check_model(self.model)
+        internals.check_model(self.model)
         self._reset()
-        self._rate = _settable_rate(self.model.optimizer)
+        self._rate = internals.settable_rate(self.model.optimizer)
         self._take_snapshot()
         if internals.can_fold(self.model):
             self._folded = internals.FoldedStep.for_model(self.model, self._rate, self.num_steps)

@@ -312,9 +312,13 @@ class Choice(Control):
         e.g. the hyper-parameters of each optimizer. ``draw`` receives them as keyword
         arguments together with the others.
 
-    Raises ``TypeError`` if ``options`` is not a list or tuple or a control is not a
-    :class:`Control`, and ``ValueError`` for an empty or repeated option, an unknown
-    ``value``, or a key of ``controls`` that is not an option.
+    Raises
+    ------
+    TypeError
+        If ``options`` is not a list or tuple, or a control is not a :class:`Control`.
+    ValueError
+        For an empty or repeated option, an unknown ``value``, or a key of ``controls`` that
+        is not an option.
     """
 
     options: Sequence[Any]

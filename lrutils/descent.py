@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_choice, check_int, check_interval, check_learning_rate, check_rate_at, check_real
-from .functions import Objective, _make
+from .functions import Objective, make_objective
 
 __all__ = [
     "Path",
@@ -335,7 +335,7 @@ def regression_objective(X, y) -> Objective:
         return np.broadcast_to(H, w.shape[:-1] + H.shape).copy()
 
     half = np.maximum(2.0, 1.5 * np.abs(w_star))
-    return _make(
+    return make_objective(
         "linear_regression", dim, f, grad, hess, minima=(w_star,),
         bounds=[(c - h, c + h) for c, h in zip(w_star, half)], start=np.zeros(dim),
         params=dict(n=n, dim=dim), lipschitz=float(eig[-1]), strong_convexity=float(eig[0]),

@@ -51,6 +51,7 @@ __all__ = [
     "six_hump_camel",
     "FUNCTIONS",
     "get_function",
+    "make_objective",
 ]
 
 ArrayFn = Callable[[np.ndarray], np.ndarray]
@@ -198,8 +199,23 @@ def _frozen(a) -> np.ndarray:
     return a
 
 
-def _make(name, dim, f, grad, hess, *, minima, saddles=(), maxima=(), bounds, start, params,
-          lipschitz=None, strong_convexity=None, polish=False) -> Objective:
+def make_objective(name: str, dim: int, f: ArrayFn, grad: ArrayFn, hess: ArrayFn | None, *,
+                   minima, saddles=(), maxima=(), bounds, start, params,
+                   lipschitz: float | None = None, strong_convexity: float | None = None,
+                   polish: bool = False) -> Objective:
+    """An :class:`Objective` from its function, gradient and Hessian, for a test function of
+    your own (the test functions of this module and
+    :func:`lrutils.descent.regression_objective` are made this way).
+
+    ``f``, ``grad`` and ``hess`` take points whose last axis holds the ``dim`` coordinates,
+    and should accept leading axes (arrays of points: write them with ``x[..., i]``); the
+    objective converts its input to float and checks the last axis. ``minima``, ``saddles``
+    and ``maxima`` are the known critical points (``polish=True`` refines them with a few
+    Newton steps), ``bounds`` one ``(low, high)`` per coordinate for plots, ``start`` the
+    default starting point, ``params`` the arguments it was made with (shown in its repr),
+    and ``lipschitz``/``strong_convexity`` the curvature bounds :math:`L` and :math:`\\mu`
+    where they are known.
+    """
     f, grad = _vectorised(f, dim, name), _vectorised(grad, dim, name)
     hess = None if hess is None else _vectorised(hess, dim, name)
     if polish:
@@ -290,7 +306,7 @@ def quadratic(condition_number: float = 10.0, *, dim: int = 2, scale: float = 1.
         return np.broadcast_to(A, x.shape[:-1] + A.shape).copy()
 
     start = R @ np.r_[-4.0, np.full(dim - 1, 2.0)]
-    return _make(
+    return make_objective(
         "quadratic", dim, f, grad, hess,
         minima=(np.zeros(dim),), bounds=[(-5.0, 5.0)] * dim, start=start,
         params=dict(condition_number=condition_number, dim=dim, scale=scale, rotation=rotation),
@@ -317,7 +333,7 @@ def parabola(a: float = 1.0) -> Objective:
     def hess(x):
         return np.full(x.shape + (1,), 2.0 * a_)
 
-    return _make(
+    return make_objective(
         "parabola", 1, f, grad, hess, minima=(np.zeros(1),), bounds=[(-4.0, 4.0)],
         start=np.array([3.0]), params=dict(a=a), lipschitz=2.0 * a_, strong_convexity=2.0 * a_,
     )
@@ -358,7 +374,7 @@ def double_well(tilt: float = 0.3) -> Objective:
         return (12.0 * x**2 - 4.0)[..., None]
 
     roots = np.sort(np.roots([4.0, 0.0, -4.0, t]).real)  # three real roots: min, max, min
-    return _make(
+    return make_objective(
         "double_well", 1, f, grad, hess,
         minima=(roots[[0]], roots[[2]]), maxima=(roots[[1]],),
         bounds=[(-2.2, 2.2)], start=np.array([2.0]), params=dict(tilt=tilt), polish=True,
@@ -395,7 +411,7 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Objective:
         return np.stack([np.stack([h_uu, h_uv], -1), np.stack([h_uv, h_vv], -1)], -2)
 
     half = abs(a_) + 1.0
-    return _make(
+    return make_objective(
         "rosenbrock", 2, f, grad, hess,
         minima=(np.array([a_, a_**2]),), bounds=[(-half, half), (-1.0, a_**2 + 2.0)],
         start=np.array([-1.2, 1.0]), params=dict(a=a, b=b),
@@ -443,7 +459,7 @@ def beale() -> Objective:
         h_uu, h_uv, h_vv = np.broadcast_arrays(h_uu, h_uv, h_vv)
         return np.stack([np.stack([h_uu, h_uv], -1), np.stack([h_uv, h_vv], -1)], -2)
 
-    return _make(
+    return make_objective(
         "beale", 2, f, grad, hess,
         minima=(np.array([3.0, 0.5]),), saddles=(np.array([0.0, 1.0]),),
         bounds=[(-4.5, 4.5)] * 2, start=np.array([1.0, 1.0]), params={},
@@ -480,7 +496,7 @@ def himmelblau() -> Objective:
         h_vv = 12.0 * v**2 + 4.0 * u - 26.0
         return np.stack([np.stack([h_uu, h_uv], -1), np.stack([h_uv, h_vv], -1)], -2)
 
-    return _make(
+    return make_objective(
         "himmelblau", 2, f, grad, hess,
         minima=([3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]),
         saddles=([0.086678, 2.884255], [-3.073026, -0.081353], [3.385154, 0.073852],
@@ -517,7 +533,7 @@ def saddle() -> Objective:
         zero = np.zeros_like(u)
         return np.stack([np.stack([zero + 2.0, zero], -1), np.stack([zero, 3.0 * v**2 - 1.0], -1)], -2)
 
-    return _make(
+    return make_objective(
         "saddle", 2, f, grad, hess,
         minima=(np.array([0.0, -1.0]), np.array([0.0, 1.0])), saddles=(np.zeros(2),),
         bounds=[(-2.0, 2.0)] * 2, start=np.array([1.5, 0.01]), params={},
@@ -558,7 +574,7 @@ def six_hump_camel() -> Objective:
     def pm(*points):  # the function is symmetric under (x, y) -> (-x, -y)
         return tuple(s * np.array(p) for p in points for s in (1.0, -1.0))
 
-    return _make(
+    return make_objective(
         "six_hump_camel", 2, f, grad, hess,
         minima=pm([0.089842, -0.712656], [-1.703607, 0.796084], [1.607105, 0.568651]),
         saddles=(np.zeros(2),) + pm([1.638068, 0.228674], [1.296070, 0.605084], [1.109205, -0.768268]),

@@ -187,7 +187,7 @@ def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
         then), or an optimizer with a ``beta_1``.
     schedule : Schedule
         Momentum as a function of the optimizer step, with values in [0, 1] (checked over
-        the first :data:`MOMENTUM_CHECK_STEPS` steps), e.g.
+        the first 100,000 steps), e.g.
         :func:`lrutils.schedules.one_cycle_momentum`.
 
     Returns

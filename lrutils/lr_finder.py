@@ -52,7 +52,7 @@ import numpy as np
 
 from . import _keras_internals as internals
 from ._checks import check_choice, check_flag, check_int
-from .callbacks import LRFinder, _check_model
+from .callbacks import LRFinder
 from .lr_range import *  # noqa: F403  (the NumPy half, re-exported: one import for the whole test)
 from .lr_range import (
     MIN_STEPS,
@@ -337,7 +337,7 @@ def find_lr(
             stacklevel=2,
         )
         suggestion = "valley"
-    _check_model(model)
+    internals.check_model(model)
     shuffle = check_flag("shuffle", shuffle)
     extra = list(callbacks or [])
     for cb in extra:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_interval, check_real
+from ._checks import check_choice, check_int, check_smoothing, check_sweep
 
 __all__ = [
     "SWEEP_MODES",
@@ -73,42 +73,8 @@ MIN_STEPS = 10
 # --------------------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------------------
-def _positive_finite(name: str, value: Any) -> float:
-    value = check_real(name, value, finite=False)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
-    return value
-
-
 def _check_sweep(start_lr: Any, end_lr: Any, num_steps: Any, mode: Any) -> tuple[float, float, int, str]:
-    start_lr = _positive_finite("start_lr", start_lr)
-    end_lr = _positive_finite("end_lr", end_lr)
-    if start_lr >= end_lr:
-        raise ValueError(
-            f"start_lr must be smaller than end_lr, got start_lr={start_lr!r} and end_lr={end_lr!r}"
-        )
-    num_steps = check_int("num_steps", num_steps, minimum=0)
-    if num_steps < MIN_STEPS:
-        raise ValueError(
-            f"num_steps must be at least {MIN_STEPS} (the suggestions skip the first tenth and "
-            f"the last five points of the curve), got num_steps={num_steps!r}"
-        )
-    mode = check_choice("mode", mode, SWEEP_MODES)
-    return start_lr, end_lr, num_steps, mode
-
-
-def _check_smoothing(smoothing: Any) -> float:
-    return check_interval("smoothing", smoothing, 0.0, 1.0, high_open=True)
-
-
-def _check_stop_factor(stop_factor: Any) -> float:
-    stop_factor = check_real("stop_factor", stop_factor, finite=False)
-    if math.isnan(stop_factor) or stop_factor <= 1.0:
-        raise ValueError(
-            "stop_factor must be greater than 1 (math.inf never stops on a rising loss), "
-            f"got stop_factor={stop_factor!r}"
-        )
-    return stop_factor
+    return check_sweep(start_lr, end_lr, num_steps, mode, min_steps=MIN_STEPS, modes=SWEEP_MODES)
 
 
 def _check_rule(rule: Any) -> str:
@@ -176,7 +142,7 @@ def smooth_losses(losses: Sequence[float] | np.ndarray, smoothing: float = 0.98)
         :math:`\beta` in ``[0, 1)``; larger is smoother but lags more.
     """
     losses = _vector("losses", losses)
-    beta = _check_smoothing(smoothing)
+    beta = check_smoothing(smoothing)
     out = np.empty_like(losses)
     average = 0.0
     with np.errstate(invalid="ignore", over="ignore"):
@@ -517,7 +483,7 @@ class LRFinderResult(NamedTuple):
         The stop reason and the number of steps are those of the recorded run: a
         different factor might have stopped it elsewhere.
         """
-        smoothing = _check_smoothing(smoothing)
+        smoothing = check_smoothing(smoothing)
         return self._replace(smoothed_losses=smooth_losses(self.losses, smoothing),
                              smoothing=smoothing)
 

@@ -175,3 +175,17 @@ def test_the_code_is_clean_under_the_linter():
     out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
                          cwd=root, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_no_private_name_is_imported_from_a_public_module():
+    """Modules share private helpers only through private modules (``_checks``, ``_tree``,
+    ``_keras_internals``...); a public module's underscore names are its own."""
+    found = []
+    for name, text in _package_sources().items():
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                if node.module.startswith("_"):
+                    continue
+                found += [f"{name}: from .{node.module} import {a.name}" for a in node.names
+                          if a.name.startswith("_")]
+    assert found == []
