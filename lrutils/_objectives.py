@@ -20,7 +20,7 @@ def as_objective(function: Any, argument: str = "objective"):
     ``argument`` is the caller's name for it, used in the message of a ``TypeError``; an
     unknown name raises ``ValueError`` listing the valid ones.
     """
-    from lrutils.functions import get_function
+    from .functions import get_function
 
     if isinstance(function, str):
         return get_function(function)

@@ -32,10 +32,10 @@ from typing import Any
 
 import numpy as np
 
-from lrutils import _static_html
-from lrutils._checks import check_choice, check_int, check_real
-from lrutils._objectives import as_objective, box_extent, max_curvature, start_point
-from lrutils.plotting import fixed_layout, loss_gap, new_figure, plot_contours, set_log_limits
+from . import _static_html
+from ._checks import check_choice, check_int, check_real
+from ._objectives import as_objective, box_extent, max_curvature, start_point
+from .plotting import fixed_layout, loss_gap, new_figure, plot_contours, set_log_limits
 
 __all__ = ["AnimationHTML", "race", "saddle_escape"]
 
@@ -98,7 +98,7 @@ def _to_html(fig, update: Callable[[int], Any], labels: Sequence[str], *, label:
 
 
 def _as_optimizer(label: str, opt: Any):
-    from lrutils.optimizers import get_optimizer
+    from .optimizers import get_optimizer
 
     if isinstance(opt, str):
         return get_optimizer(opt)  # unknown names: ValueError listing the valid ones
@@ -177,7 +177,7 @@ def race(
         If the function is not 2-D, an argument is out of range (the message names it) or
         the HTML would be larger than ``max_bytes``.
     """
-    from lrutils.descent import optimize
+    from .descent import optimize
 
     obj = as_objective(objective, "objective")
     if obj.dim != 2:
@@ -280,11 +280,11 @@ def saddle_escape(
     ValueError
         If the objective has no known saddle (the message names those that have one).
     """
-    from lrutils.optimizers import adam, sgd
+    from .optimizers import adam, sgd
 
     obj = as_objective(objective, "objective")
     if not getattr(obj, "saddles", ()):
-        from lrutils.functions import FUNCTIONS
+        from .functions import FUNCTIONS
 
         with_saddles = sorted(n for n, make in FUNCTIONS.items() if getattr(make(), "saddles", ()))
         raise ValueError(f"saddle_escape needs a function with a known saddle point; {obj.name!r} "

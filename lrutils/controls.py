@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from lrutils._checks import check_int, check_real
+from ._checks import check_int, check_real
 
 __all__ = ["Control", "LogSlider", "Slider", "IntSlider", "Choice"]
 

@@ -58,11 +58,11 @@ from typing import Any
 
 import numpy as np
 
-from lrutils import _static_html
-from lrutils._checks import check_callable, check_int, check_real
-from lrutils.controls import Choice, Control, check_controls
-from lrutils.mode import static_mode
-from lrutils.plotting import new_figure
+from . import _static_html
+from ._checks import check_callable, check_int, check_real
+from .controls import Choice, Control, check_controls
+from .mode import static_mode
+from .plotting import new_figure
 
 __all__ = ["explore", "StaticExplorer", "LiveExplorer"]
 

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from lrutils.schedules import Schedule
+from .schedules import Schedule
 
 __all__ = ["KerasSchedule", "to_keras", "scheduled_momentum"]
 

@@ -34,19 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from lrutils._checks import check_int, check_real
-from lrutils._objectives import as_objective, box_extent, max_curvature, start_point
-from lrutils.controls import Choice as Choice
-from lrutils.controls import Control as Control
-from lrutils.controls import IntSlider as IntSlider
-from lrutils.controls import LogSlider as LogSlider
-from lrutils.controls import Slider as Slider
-from lrutils.controls import check_controls
-from lrutils.explorer import DEFAULT_DPI, DEFAULT_FIGSIZE
-from lrutils.explorer import LiveExplorer as LiveExplorer
-from lrutils.explorer import StaticExplorer as StaticExplorer
-from lrutils.explorer import explore as explore
-from lrutils.plotting import PathFigure, fixed_layout
+from ._checks import check_int, check_real
+from ._objectives import as_objective, box_extent, max_curvature, start_point
+from .controls import Choice as Choice
+from .controls import Control as Control
+from .controls import IntSlider as IntSlider
+from .controls import LogSlider as LogSlider
+from .controls import Slider as Slider
+from .controls import check_controls
+from .explorer import DEFAULT_DPI, DEFAULT_FIGSIZE
+from .explorer import LiveExplorer as LiveExplorer
+from .explorer import StaticExplorer as StaticExplorer
+from .explorer import explore as explore
+from .plotting import PathFigure, fixed_layout
 
 __all__ = ["lr_explorer", "optimizer_explorer", "schedule_explorer"]
 
@@ -134,7 +134,7 @@ def lr_explorer(
         Unknown function name (the message lists the valid ones), a range with
         ``0 < low < high`` violated, or an initial rate outside the range.
     """
-    from lrutils.descent import gradient_descent
+    from .descent import gradient_descent
 
     objective = as_objective(objective)
     _check_plottable(objective)
@@ -319,8 +319,8 @@ def optimizer_explorer(
         Unknown function or optimizer names and unknown arguments (the message lists the
         accepted ones), or a slider value the optimizer rejects.
     """
-    from lrutils.descent import optimize
-    from lrutils.optimizers import OPTIMIZERS, get_optimizer
+    from .descent import optimize
+    from .optimizers import OPTIMIZERS, get_optimizer
 
     objective = as_objective(objective)
     _check_plottable(objective)
@@ -532,7 +532,7 @@ def schedule_explorer(
         Unknown schedule names or arguments (the message lists the accepted ones), or a
         slider value the schedule rejects.
     """
-    from lrutils.schedules import SCHEDULES
+    from .schedules import SCHEDULES
 
     steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
     epochs = check_int("epochs", epochs, minimum=1)
