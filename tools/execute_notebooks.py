@@ -23,6 +23,7 @@ package, so any Python 3.10+ can run it (the Makefile's ``$(PYTHON)``, before ``
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -107,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'notebook':60s} {'seconds':>8s}")
     start = time.perf_counter()
     # Each notebook runs in a worker process (one at a time with --jobs 1); a failing notebook is
-    # reported and not written, and the others still run.
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    # reported and not written, and the others still run. Workers are spawned, not forked: a
+    # fork of a process that has loaded TensorFlow (a test run calling main(), say) can abort
+    # on TensorFlow's locks.
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(execute, path, write=args.write): path for path in paths}
         for future in as_completed(futures):
             path = futures[future]
