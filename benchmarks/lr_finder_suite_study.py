@@ -42,7 +42,6 @@ from lrutils.lr_finder import (  # noqa: E402
     DEFAULT_TRIAL_STEPS,
     LRFinderResult,
     batch_losses_from_running_mean,
-    smooth_losses,
     trial_candidates,
     trial_score,
 )
@@ -54,8 +53,8 @@ def curve(stored: dict, long: bool = False) -> LRFinderResult:
     """A stored sweep (100 steps, or 300 with ``long``) as a result to read rules off."""
     prefix = "long_" if long else ""
     rates, losses = np.array(stored[prefix + "rates"]), np.array(stored[prefix + "losses"])
-    return LRFinderResult(rates, losses, smooth_losses(losses, 0.98), {}, stored[prefix + "stop_reason"],
-                          300 if long else 100, 0.98, 4.0, "exponential")
+    return LRFinderResult.from_losses(rates, losses, stop_reason=stored[prefix + "stop_reason"],
+                                      num_steps=300 if long else 100)
 
 
 def batch_losses(history: dict, steps: int) -> np.ndarray:

@@ -155,23 +155,23 @@ def run_grid(
 
     Parameters
     ----------
-    configs:
+    configs : mapping of str to mapping
         Maps a configuration's name to ``{"optimizer": name or factory, **arguments}``; the
         arguments go to the optimizer (see :func:`lrutils.keras_optimizers.make_optimizer`), e.g.
         ``{"adam 1e-3": {"optimizer": "adam", "learning_rate": 1e-3}}``.
-    data:
+    data : Dataset or tuple
         A :class:`lrutils.Dataset` or ``(x_train, y_train, x_val, y_val)`` with integer
         class labels; images for a :class:`CNN` have shape ``(n, height, width, channels)``.
-    model:
+    model : MLP or CNN
         The architecture, :class:`MLP` or :class:`CNN`; the loss is the softmax cross-entropy
         of its logits (``SparseCategoricalCrossentropy(from_logits=True)``).
-    seeds:
+    seeds : sequence of int
         Each configuration is trained once per seed. The seed fixes the initial weights
         (those of :func:`keras_model` after ``set_seed(seed)``) and the order of the batches.
-    epochs, batch_size:
+    epochs, batch_size : int
         As in ``model.fit``; the last batch of an epoch is smaller when ``batch_size`` does
         not divide the number of training examples.
-    shuffle:
+    shuffle : bool
         Shuffle the training set before each epoch (with ``numpy.random.default_rng(seed)``);
         False keeps the order, as ``model.fit(shuffle=False)`` does.
 

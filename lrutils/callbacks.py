@@ -53,18 +53,18 @@ class LearningRateRecorder(keras.callbacks.Callback):
 
     Parameters
     ----------
-    per_batch:
+    per_batch : bool
         Record the rate used by every batch (read just before its update) in
         ``batch_rates``, with the optimizer step in ``steps``.
-    key:
+    key : str
         Name of the entry added to the epoch logs, and so to ``history.history``. Keras 3 calls
         it ``"learning_rate"`` (Keras 2 used ``"lr"``).
 
     Attributes
     ----------
-    batch_rates, steps:
+    batch_rates, steps : list
         Rate of each batch and the optimizer's ``iterations`` when it was used (0, 1, 2, ...).
-    epoch_rates:
+    epoch_rates : list of float
         At each epoch's end, the rate the optimizer would use next: the same value Keras's own
         :class:`keras.callbacks.LearningRateScheduler` logs. An entry already in the logs (from
         ``ReduceLROnPlateau``, say) is left as it is.

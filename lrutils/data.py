@@ -122,15 +122,15 @@ def load_data(
 
     Parameters
     ----------
-    name:
+    name : str
         One of :data:`DATASETS`: ``"mnist5k"`` (default), ``"digits"``, ``"mnist"``,
         ``"fashion_mnist"``. The last two download once and then work from the cache.
-    flatten:
+    flatten : bool
         Return images as vectors ``(n, h * w)`` for dense networks instead of ``(n, h, w, 1)``.
-    val_size:
+    val_size : float
         Fraction held out for validation, stratified by class (bundled datasets only; the
         downloaded ones come with their official test split, used as validation).
-    seed:
+    seed : int
         Seed of the shuffle and split.
 
     Examples

@@ -38,20 +38,20 @@ def run_experiments(
 
     Parameters
     ----------
-    build:
+    build : callable
         Called as ``build(**params)`` after :func:`lrutils.set_seed` (Keras included); returns a
         compiled Keras model.
-    configs:
+    configs : mapping of str to mapping
         Maps a configuration's name to its parameters. The keys ``batch_size`` and ``epochs``
         override the defaults for that configuration, and ``callbacks`` is a function of no
         argument returning a list of fresh callbacks (callbacks keep state, so each run needs new
         ones). Every other key is passed to ``build``.
-    data:
+    data : Dataset or tuple
         A :class:`lrutils.Dataset` or ``(x_train, y_train, x_val, y_val)``; the validation part
         is passed as ``validation_data``.
-    seeds:
+    seeds : sequence of int
         The seeds to repeat each configuration with.
-    progress:
+    progress : bool
         Show a progress bar over runs (``tqdm.auto``). It is never shown in static mode
         (:func:`lrutils.mode.static_mode`), so it cannot end up in committed notebook outputs.
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_choice, check_int, check_smoothing, check_sweep
+from ._checks import check_choice, check_int, check_smoothing, check_stop_factor, check_sweep
 
 __all__ = [
     "SWEEP_MODES",
@@ -471,6 +471,41 @@ class LRFinderResult(NamedTuple):
             f"LRFinderResult({n} of {self.num_steps} steps{trials}, rates {span}, "
             f"stop_reason={self.stop_reason!r}, method={self.method!r})"
         )
+
+    @classmethod
+    def from_losses(cls, learning_rates: Sequence[float] | np.ndarray,
+                    losses: Sequence[float] | np.ndarray, *, smoothing: float = 0.98,
+                    stop_factor: float = 4.0, stop_reason: str = "completed",
+                    num_steps: int | None = None, mode: str = "exponential",
+                    metrics: dict | None = None) -> LRFinderResult:
+        """A result from a curve recorded elsewhere (a stored sweep, another library's finder,
+        losses read off a log), with its losses smoothed by :func:`smooth_losses`, so that
+        the rules, :meth:`suggest` and :meth:`plot` apply to it.
+
+        ``num_steps`` is the number of steps planned (default: as many as recorded), and
+        ``stop_reason`` one of :data:`STOP_REASONS`.
+
+        >>> import numpy as np
+        >>> rates = np.geomspace(1e-5, 1.0, 40)
+        >>> losses = 1.0 + (np.log10(rates) + 2.5) ** 2  # lowest near 10**-2.5
+        >>> result = LRFinderResult.from_losses(rates, losses, smoothing=0.0)
+        >>> round(result.suggest("minimum").learning_rate, 5)  # the lowest loss's rate, over ten
+        0.00027
+        """
+        learning_rates, losses = _vector("learning_rates", learning_rates), _vector("losses", losses)
+        if len(learning_rates) != len(losses):
+            raise ValueError(
+                "learning_rates and losses must have the same length, got "
+                f"{len(learning_rates)} and {len(losses)}"
+            )
+        smoothing = check_smoothing(smoothing)
+        stop_reason = check_choice("stop_reason", stop_reason, STOP_REASONS)
+        num_steps = len(losses) if num_steps is None else check_int("num_steps", num_steps, minimum=len(losses))
+        return cls(learning_rates=learning_rates, losses=losses,
+                   smoothed_losses=smooth_losses(losses, smoothing),
+                   metrics={k: _vector(f"metrics[{k!r}]", v) for k, v in (metrics or {}).items()},
+                   stop_reason=stop_reason, num_steps=num_steps, smoothing=smoothing,
+                   stop_factor=check_stop_factor(stop_factor), mode=check_choice("mode", mode, SWEEP_MODES))
 
     @property
     def total_steps(self) -> int:

@@ -18,15 +18,15 @@ def set_seed(seed: int = 0, *, keras: bool | None = None, deterministic: bool = 
 
     Parameters
     ----------
-    seed:
+    seed : int
         A non-negative integer.
-    keras:
+    keras : bool or None
         Whether to seed Keras as well, with :func:`keras.utils.set_random_seed`, and (with
         ``deterministic``) turn on TensorFlow's op determinism. ``None`` (the default) seeds
         Keras only when it has already been imported, so NumPy-only notebooks never pay for
         importing TensorFlow: import Keras *before* calling ``set_seed`` in notebooks that train
         networks. ``True`` imports Keras if needed.
-    deterministic:
+    deterministic : bool
         With Keras, also call ``tf.config.experimental.enable_op_determinism()`` so that repeated
         runs give bit-identical results on the CPU (and deterministic kernels, slower, on a GPU).
 

@@ -178,9 +178,8 @@ def test_valley_of_a_two_point_curve_is_its_first_point():
 
 def _result(losses, num_steps=None, stop_reason="completed"):
     losses = np.asarray(losses, float)
-    n = len(losses)
-    return LRFinderResult(np.geomspace(1e-5, 1.0, n), losses, smooth_losses(losses, 0.0), {},
-                          stop_reason, num_steps or n, 0.0, 4.0, "exponential")
+    return LRFinderResult.from_losses(np.geomspace(1e-5, 1.0, len(losses)), losses, smoothing=0.0,
+                                      stop_reason=stop_reason, num_steps=num_steps)
 
 
 def test_result_suggest_skips_the_ends_and_non_finite_values():
@@ -857,3 +856,16 @@ def test_bad_trial_options(kwargs, error, match):
     value = str(next(iter(kwargs.values())))
     assert value in str(raised.value)
     assert_same_state(before, state(model))
+
+
+def test_a_result_from_a_curve_recorded_elsewhere():
+    rates, losses = np.geomspace(1e-5, 1.0, 30), np.linspace(2.0, 1.0, 30)
+    result = LRFinderResult.from_losses(rates, losses, stop_reason="diverged", num_steps=100)
+    np.testing.assert_array_equal(result.smoothed_losses, smooth_losses(losses, 0.98))
+    assert (result.stop_reason, result.num_steps, result.smoothing, result.mode) == ("diverged", 100, 0.98, "exponential")
+    with pytest.raises(ValueError, match="learning_rates and losses must have the same length, got 30 and 29"):
+        LRFinderResult.from_losses(rates, losses[1:])
+    with pytest.raises(ValueError, match="num_steps must be an integer >= 30, got num_steps=10"):
+        LRFinderResult.from_losses(rates, losses, num_steps=10)
+    with pytest.raises(ValueError, match="stop_reason must be"):
+        LRFinderResult.from_losses(rates, losses, stop_reason="tired")
