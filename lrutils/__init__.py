@@ -20,7 +20,7 @@ IDEs; a test keeps both equal to the modules' ``__all__``.
 Modules, in the order of the book: :mod:`~lrutils.functions`, :mod:`~lrutils.descent`,
 :mod:`~lrutils.mlp`, :mod:`~lrutils.gradcheck`, :mod:`~lrutils.graphs`,
 :mod:`~lrutils.optimizers`, :mod:`~lrutils.schedules`, :mod:`~lrutils.keras_schedules`,
-:mod:`~lrutils.keras_optimizers`,
+:mod:`~lrutils.keras_optimizers`, :mod:`~lrutils.curvature`,
 :mod:`~lrutils.callbacks`, :mod:`~lrutils.lr_range`, :mod:`~lrutils.lr_finder`,
 :mod:`~lrutils.data`, :mod:`~lrutils.experiments`, :mod:`~lrutils.batched`,
 :mod:`~lrutils.controls`, :mod:`~lrutils.explorer`, :mod:`~lrutils.widgets`,
@@ -41,7 +41,7 @@ __version__ = "0.1.0"
 #: The public modules, each documented on the reference page.
 PUBLIC_MODULES = (
     "functions", "descent", "mlp", "gradcheck", "graphs", "optimizers", "schedules",
-    "keras_schedules", "keras_optimizers", "callbacks", "lr_range", "lr_finder", "data",
+    "keras_schedules", "keras_optimizers", "curvature", "callbacks", "lr_range", "lr_finder", "data",
     "experiments", "batched",
     "controls", "explorer", "widgets", "animation", "plotting", "seed", "mode",
 )
@@ -96,6 +96,8 @@ _EXPORTS: dict[str, str] = {
     # descent
     "gradient_descent": "descent",
     "optimize": "descent",
+    "preconditioned_descent": "descent",
+    "newton": "descent",
     "LinearRegressionData": "descent",
     "make_linear_regression": "descent",
     "regression_objective": "descent",
@@ -128,6 +130,11 @@ _EXPORTS: dict[str, str] = {
     "KerasSchedule": "keras_schedules",
     "to_keras": "keras_schedules",
     "scheduled_momentum": "keras_schedules",
+    # curvature
+    "SHARPNESS_METHODS": "curvature",
+    "Sharpness": "curvature",
+    "hessian_vector_product": "curvature",
+    "sharpness": "curvature",
     # keras_optimizers
     "make_optimizer": "keras_optimizers",
     "keras_equivalent": "keras_optimizers",
@@ -213,6 +220,12 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
         LogSlider,
         Slider,
     )
+    from .curvature import (
+        SHARPNESS_METHODS,
+        Sharpness,
+        hessian_vector_product,
+        sharpness,
+    )
     from .data import (
         DATASETS,
         Dataset,
@@ -227,7 +240,9 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
         gradient_descent,
         make_linear_regression,
         minibatch_gd,
+        newton,
         optimize,
+        preconditioned_descent,
         regression_objective,
     )
     from .experiments import (

@@ -25,6 +25,8 @@ __all__ = [
     "Path",
     "gradient_descent",
     "optimize",
+    "preconditioned_descent",
+    "newton",
     "LinearRegressionData",
     "make_linear_regression",
     "regression_objective",
@@ -153,6 +155,99 @@ def gradient_descent(objective: Objective, x0, learning_rate: LearningRate, num_
             lr = rate_at(step)
             x = x - lr * objective.grad(x)
             if not _is_finite(objective, x):  # diverged: stop before inf/nan appear
+                break
+            xs.append(x)
+            rates.append(lr)
+    return _make_path(objective, xs, rates)
+
+
+def preconditioned_descent(objective: Objective, x0, learning_rate: LearningRate, num_steps: int,
+                           *, preconditioner) -> Path:
+    """Gradient descent with a fixed preconditioner: ``x <- x - learning_rate * P @ grad(x)``.
+
+    .. math:: x_{k+1} = x_k - \\eta_k P \\nabla f(x_k)
+
+    ``P`` rescales the gradient: on a quadratic with Hessian :math:`H`, the iteration
+    converges when the eigenvalues of :math:`\\eta P H` lie in :math:`(0, 2)`, so a ``P``
+    close to :math:`H^{-1}` makes every direction equally well conditioned. A diagonal ``P``
+    (a vector) rescales each coordinate separately, as Adam's denominator does, which is
+    exact only when the curvature lies along the axes. ``P = I`` is :func:`gradient_descent`.
+
+    Parameters
+    ----------
+    objective : Objective
+    x0 : array_like, shape (dim,)
+    learning_rate : float or callable
+        Step size, or a schedule ``step -> float``.
+    num_steps : int
+    preconditioner : array_like, shape (dim,) or (dim, dim)
+        A diagonal (as a vector) or a full symmetric positive-definite matrix.
+
+    Returns
+    -------
+    Path
+        As for :func:`gradient_descent` (it stops at the last finite iterate).
+    """
+    x, rate_at = _check_descent_args(objective, x0, learning_rate, num_steps, None)
+    P = np.asarray(preconditioner, dtype=float)
+    if P.shape not in ((x.size,), (x.size, x.size)) or not np.all(np.isfinite(P)):
+        raise ValueError(f"preconditioner must be a finite vector of shape ({x.size},) or a matrix of "
+                         f"shape ({x.size}, {x.size}), got shape {P.shape}")
+    apply = (lambda g: P * g) if P.ndim == 1 else (lambda g: P @ g)
+    xs, rates = [x], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(num_steps):
+            lr = rate_at(step)
+            x = x - lr * apply(objective.grad(x))
+            if not _is_finite(objective, x):
+                break
+            xs.append(x)
+            rates.append(lr)
+    return _make_path(objective, xs, rates)
+
+
+def newton(objective: Objective, x0, num_steps: int, *, learning_rate: LearningRate = 1.0,
+           damping: float = 0.0) -> Path:
+    """Newton's method: ``x <- x - learning_rate * (H(x) + damping * I)^-1 grad(x)``.
+
+    .. math:: x_{k+1} = x_k - \\eta_k \\big(\\nabla^2 f(x_k) + \\delta I\\big)^{-1} \\nabla f(x_k)
+
+    The step preconditioned by the inverse Hessian at the current point: on a quadratic,
+    one step with ``learning_rate=1`` lands on the minimum whatever the condition number.
+    Away from a minimum the Hessian need not be positive definite, and the plain step can go
+    uphill or towards a saddle; ``damping`` :math:`\\delta > 0` (Levenberg's) shrinks the step
+    towards a small gradient step. The run stops at the last finite iterate, and where
+    :math:`H + \\delta I` is singular.
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs ``hess`` (every test function of :mod:`lrutils.functions` has it).
+    x0 : array_like, shape (dim,)
+    num_steps : int
+    learning_rate : float or callable
+        Step size (1 is the pure Newton step), or a schedule ``step -> float``.
+    damping : float
+        :math:`\\delta \\ge 0`.
+
+    Returns
+    -------
+    Path
+    """
+    x, rate_at = _check_descent_args(objective, x0, learning_rate, num_steps, None)
+    if not callable(getattr(objective, "hess", None)):
+        raise ValueError(f"objective must have a Hessian (hess) for Newton's method, got objective={objective!r}")
+    damping = check_real("damping", damping, minimum=0)
+    xs, rates = [x], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(num_steps):
+            lr = rate_at(step)
+            H = np.asarray(objective.hess(x), dtype=float) + damping * np.eye(x.size)
+            try:
+                x = x - lr * np.linalg.solve(H, objective.grad(x))
+            except np.linalg.LinAlgError:  # a singular Hessian: no Newton step
+                break
+            if not _is_finite(objective, x):
                 break
             xs.append(x)
             rates.append(lr)

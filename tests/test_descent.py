@@ -340,3 +340,65 @@ _PATH = gradient_descent(_Q, [1.0, 2.0], 0.1, 5)
 def test_bad_input_raises_naming_the_argument(call, exc, match):
     with pytest.raises(exc, match=names_argument(match)):
         call()
+
+
+# ------------------------------------------------------------------------------------
+# Newton's method and preconditioning
+# ------------------------------------------------------------------------------------
+def test_one_newton_step_lands_on_the_minimum_of_a_quadratic():
+    from lrutils.descent import newton
+    from lrutils.functions import quadratic
+
+    objective = quadratic(condition_number=1000.0, rotation=0.4)  # badly conditioned, rotated
+    path = newton(objective, objective.start, num_steps=1)
+    np.testing.assert_allclose(path.xs[-1], objective.minima[0], atol=1e-10)
+    assert path.losses[-1] == pytest.approx(objective.f(objective.minima[0]), abs=1e-12)
+    # gradient descent at its best constant rate is still far away after 100 steps
+    gd = gradient_descent(objective, objective.start, 1.0 / objective.lipschitz, 100)
+    assert np.linalg.norm(gd.xs[-1] - objective.minima[0]) > 0.1
+
+
+def test_newton_converges_on_rosenbrock_and_damping_slows_it_down():
+    from lrutils.descent import newton
+    from lrutils.functions import rosenbrock
+
+    objective = rosenbrock()
+    pure = newton(objective, objective.start, num_steps=20)
+    assert np.linalg.norm(pure.xs[-1] - objective.minima[0]) < 1e-8
+    damped = newton(objective, objective.start, num_steps=20, damping=10.0)
+    assert np.linalg.norm(damped.xs[-1] - objective.minima[0]) > np.linalg.norm(pure.xs[-1] - objective.minima[0])
+
+
+def test_preconditioning_with_the_inverse_hessian_is_newton_and_the_identity_is_gradient_descent():
+    from lrutils.descent import newton, preconditioned_descent
+    from lrutils.functions import quadratic
+
+    objective = quadratic(condition_number=50.0, rotation=0.3)
+    H = objective.hess(objective.start)
+    inverse = preconditioned_descent(objective, objective.start, 1.0, 1, preconditioner=np.linalg.inv(H))
+    np.testing.assert_allclose(inverse.xs, newton(objective, objective.start, 1).xs, atol=1e-12)
+    identity = preconditioned_descent(objective, objective.start, 0.01, 20, preconditioner=np.ones(2))
+    np.testing.assert_array_equal(identity.xs, gradient_descent(objective, objective.start, 0.01, 20).xs)
+    # a diagonal preconditioner is exact only for an axis-aligned quadratic
+    aligned = quadratic(condition_number=50.0)
+    diagonal = 1.0 / np.diag(aligned.hess(aligned.start))
+    one = preconditioned_descent(aligned, aligned.start, 1.0, 1, preconditioner=diagonal)
+    np.testing.assert_allclose(one.xs[-1], aligned.minima[0], atol=1e-12)
+    rotated = preconditioned_descent(objective, objective.start, 1.0, 1, preconditioner=1.0 / np.diag(H))
+    assert np.linalg.norm(rotated.xs[-1] - objective.minima[0]) > 0.1
+
+
+def test_newton_and_preconditioning_bad_input():
+    from lrutils.descent import newton, preconditioned_descent
+    from lrutils.functions import quadratic
+
+    objective = quadratic()
+    with pytest.raises(ValueError, match=r"damping must be >= 0, got damping=-1"):
+        newton(objective, objective.start, 1, damping=-1)
+    with pytest.raises(ValueError, match=r"preconditioner must be a finite vector of shape \(2,\)"):
+        preconditioned_descent(objective, objective.start, 0.1, 1, preconditioner=np.ones(3))
+    import dataclasses
+
+    no_hessian = dataclasses.replace(objective, hess=None)
+    with pytest.raises(ValueError, match="objective must have a Hessian"):
+        newton(no_hessian, objective.start, 1)
