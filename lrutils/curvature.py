@@ -159,6 +159,9 @@ class _HVP:
         for xb, yb, wb, nb in self.batches:  # the loss is a mean: weight each batch by its size
             products = self._hvp(xb, yb, wb, vectors)
             total += (nb / self.n) * np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in products])
+        if not np.all(np.isfinite(total)):
+            raise ValueError("the Hessian-vector product is not finite: the loss or its curvature "
+                             "overflows at these weights (a run that diverged?)")
         return total
 
 

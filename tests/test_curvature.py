@@ -140,3 +140,10 @@ def test_bad_models_data_and_vectors():
         hessian_vector_product(model, X, Y, [np.ones((3, 4))])
     with pytest.raises(ValueError, match=r"vectors\[1\] must have shape \(4,\), got \(3,\)"):
         hessian_vector_product(model, X, Y, [np.ones((3, 4)), np.ones(3), np.ones((4, 2)), np.ones(2)])
+
+
+def test_weights_that_overflow_give_a_clear_error():
+    model = tiny_model()
+    model.layers[0].kernel.assign(np.full((3, 4), np.nan))
+    with pytest.raises(ValueError, match="Hessian-vector product is not finite"):
+        sharpness(model, X, Y)
