@@ -126,7 +126,7 @@ def metric_direction(name: str) -> str | None:
     gone, and the caller then asks for an explicit mode."""
     try:
         found = keras.metrics.get(name)
-    except ValueError:  # not a Keras metric's name
+    except (ValueError, TypeError):  # not a Keras metric's name, or one that needs arguments
         return None
     if found is not None and not isinstance(found, keras.metrics.Metric):
         found = keras.metrics.MeanMetricWrapper(found)  # as compile() wraps a metric function
@@ -148,9 +148,6 @@ def can_fold(model: Any) -> bool:
     strategy = getattr(model, "distribute_strategy", None)
     return (strategy is not None and strategy.num_replicas_in_sync == 1
             and type(strategy).__name__ == "_DefaultDistributionStrategy")
-
-
-_NOTHING = object()
 
 
 _NOTHING = object()

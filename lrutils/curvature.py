@@ -54,8 +54,8 @@ class Sharpness(NamedTuple):
     value : float
         The largest eigenvalue found (``eigenvalues[0]``).
     eigenvalues : numpy.ndarray
-        The ``k`` largest eigenvalues, in decreasing order (power iteration: the one of
-        largest magnitude).
+        The ``k`` largest eigenvalues, in decreasing order (fewer only if the Hessian has
+        fewer than ``k`` distinct eigenvalues; power iteration: the one of largest magnitude).
     iterations : int
         Hessian-vector products used.
     converged : bool
@@ -141,8 +141,11 @@ class _HVP:
                 with tf.GradientTape() as inner:
                     loss = loss_of(xb, yb, wb)
                 grads = inner.gradient(loss, self.variables)
-                dot = tf.add_n([tf.reduce_sum(tf.cast(g, v.dtype) * v) for g, v in zip(grads, vectors)])
-            return outer.gradient(dot, self.variables)
+                # a weight the loss does not depend on (None) adds nothing, and has zero curvature
+                dot = tf.add_n([tf.reduce_sum(tf.cast(g, v.dtype) * v)
+                                for g, v in zip(grads, vectors) if g is not None])
+            products = outer.gradient(dot, self.variables)
+            return [tf.zeros_like(v) if p is None else p for p, v in zip(products, vectors)]
 
         self._hvp = hvp
 
@@ -185,8 +188,10 @@ def hessian_vector_product(model: keras.Model, x: Any, y: Any, vectors: Sequence
     sample_weight : array-like, optional
         Per-example weights, as in ``fit``.
     batch_size : int, optional
-        Evaluate the product over chunks of this many examples (less memory; the same
-        result up to rounding). Default: all at once.
+        Evaluate the product over chunks of this many examples and average them, weighted by
+        their sizes (less memory). That is the whole-batch result up to rounding for a loss
+        that averages over examples, Keras's default; not for ``reduction="sum"`` or masked
+        outputs, whose per-chunk normalisation differs. Default: all at once.
 
     Returns
     -------
@@ -296,7 +301,8 @@ def sharpness(model: keras.Model, x: Any, y: Any, *, k: int = 1, method: str = "
         Seed of the starting vector.
     sample_weight : array-like, optional
     batch_size : int, optional
-        Chunks for the Hessian-vector products (less memory, same result).
+        Chunks for the Hessian-vector products (less memory; see
+        :func:`hessian_vector_product` for the losses where that is exact).
 
     Returns
     -------
@@ -308,7 +314,7 @@ def sharpness(model: keras.Model, x: Any, y: Any, *, k: int = 1, method: str = "
     method = check_choice("method", method, SHARPNESS_METHODS)
     if method == "power" and k != 1:
         raise ValueError(f"k must be 1 with method='power' (it finds one eigenvalue), got k={k}")
-    max_iterations = check_int("max_iterations", max_iterations, minimum=1)
+    max_iterations = check_int("max_iterations", max_iterations, minimum=k)
     tol = check_real("tol", tol, positive=True)
     seed = check_int("seed", seed, minimum=0)
     hvp = _HVP(model, x, y, sample_weight, batch_size)

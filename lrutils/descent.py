@@ -181,7 +181,8 @@ def preconditioned_descent(objective: Objective, x0, learning_rate: LearningRate
         Step size, or a schedule ``step -> float``.
     num_steps : int
     preconditioner : array_like, shape (dim,) or (dim, dim)
-        A diagonal (as a vector) or a full symmetric positive-definite matrix.
+        A diagonal (as a vector) or a full matrix; it should be symmetric positive definite
+        for the iteration to be a descent method (not checked).
 
     Returns
     -------
@@ -217,7 +218,8 @@ def newton(objective: Objective, x0, num_steps: int, *, learning_rate: LearningR
     Away from a minimum the Hessian need not be positive definite, and the plain step can go
     uphill or towards a saddle; ``damping`` :math:`\\delta > 0` (Levenberg's) shrinks the step
     towards a small gradient step. The run stops at the last finite iterate, and where
-    :math:`H + \\delta I` is singular.
+    :math:`H + \\delta I` is exactly singular (a nearly singular one gives a huge step,
+    which shows as a jump or a stop at the next non-finite iterate).
 
     Parameters
     ----------

@@ -125,7 +125,8 @@ def _scheduled_class(base: type) -> type:
             if attribute == "momentum":
                 _sgd_update(self, gradient, variable, learning_rate, value)
                 return
-            # Keras's Adam family reads beta_1 only here, in update_step: lend it the step's value.
+            # Adam, AdamW, Adamax and Lion read beta_1 only here, in update_step: lend it the
+            # step's value. (Nadam also reads it before update_step, so it is not supported.)
             fixed = self.beta_1
             self.beta_1 = value
             try:
@@ -155,7 +156,12 @@ def _sgd_update(optimizer: Any, gradient: Any, variable: Any, learning_rate: Any
     """Keras SGD's momentum update, operation for operation, with this step's momentum."""
     learning_rate = ops.cast(learning_rate, variable.dtype)
     gradient = ops.cast(gradient, variable.dtype)
-    m = optimizer._velocities[id(variable)]
+    m = optimizer._velocities.get(id(variable))
+    if m is None:  # a variable SGD did not build a buffer for: a replica's copy
+        raise NotImplementedError(
+            "scheduled_momentum's SGD keeps its buffers per model variable and does not run under a "
+            "distribution strategy with several replicas"
+        )
     optimizer.assign(m, ops.subtract(ops.multiply(m, momentum), ops.multiply(gradient, learning_rate)))
     if optimizer.nesterov:
         optimizer.assign_add(variable, ops.subtract(ops.multiply(m, momentum),
@@ -170,7 +176,9 @@ def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
 
     At every step the copy evaluates ``schedule(iterations)`` inside the compiled training
     step, as a :class:`KerasSchedule` evaluates the rate, and uses it as SGD's ``momentum``
-    or as ``beta_1`` of the Adam family (Adam, AdamW, Nadam, Adamax, Lion). A Keras
+    or as ``beta_1`` of Adam, AdamW, Adamax and Lion (Nadam also reads ``beta_1`` before
+    ``update_step``, so it is refused). TensorFlow backend; no gradient accumulation, and no
+    distribution strategy with several replicas for SGD. A Keras
     optimizer keeps these as plain floats, read once when the training step is traced; the
     copy is an instance of a subclass that overrides ``update_step``, the method Keras's
     documentation names for customising an optimizer. Everything else (the rate or its
@@ -210,6 +218,11 @@ def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
     """
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise TypeError(f"optimizer must be a keras.optimizers.Optimizer, got optimizer={optimizer!r}")
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            "scheduled_momentum is written for the TensorFlow backend (torch's optimizers update "
+            f"without update_step), got the {keras.backend.backend()!r} backend"
+        )
     _check_schedule(schedule)
     base = type(optimizer)
     if base in _SCHEDULED_CLASSES.values():
@@ -221,13 +234,26 @@ def scheduled_momentum(optimizer: keras.optimizers.Optimizer,
                 "optimizer is an SGD built with momentum=0.0, which keeps no momentum buffers; "
                 "build it with a non-zero momentum (e.g. momentum=0.9) to schedule the momentum"
             )
-    elif not hasattr(optimizer, "beta_1"):
+    elif not hasattr(optimizer, "beta_1") or isinstance(optimizer, keras.optimizers.Nadam):
         raise ValueError(
-            f"optimizer must be a Keras SGD (momentum) or have a beta_1 (the Adam family), "
+            "optimizer must be a Keras SGD (momentum), Adam, AdamW, Adamax or Lion (beta_1), "
             f"got a {base.__name__}"
+        )
+    if (optimizer.get_config().get("gradient_accumulation_steps") or 1) > 1:
+        raise ValueError(
+            "optimizer accumulates gradients (gradient_accumulation_steps > 1): its rate schedule "
+            "counts batches and its step counter updates, so a momentum schedule cannot follow both; "
+            "build it without gradient_accumulation_steps"
         )
     values = schedule(np.arange(MOMENTUM_CHECK_STEPS))
     if not np.all((values >= 0.0) & (values <= 1.0)):
         step = int(np.argmax((values < 0.0) | (values > 1.0)))
         raise ValueError(f"schedule must give momenta in [0, 1], got {float(values[step])!r} at step {step}")
-    return _scheduled_class(base).from_config({**optimizer.get_config(), "momentum_schedule": schedule})
+    try:
+        return _scheduled_class(base).from_config({**optimizer.get_config(), "momentum_schedule": schedule})
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            "optimizer could not be copied through its config; if its learning rate is a schedule "
+            "of your own, register the class with @keras.saving.register_keras_serializable() "
+            f"(Keras said: {error})"
+        ) from error

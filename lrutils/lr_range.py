@@ -498,12 +498,19 @@ class LRFinderResult(NamedTuple):
                 "learning_rates and losses must have the same length, got "
                 f"{len(learning_rates)} and {len(losses)}"
             )
+        if not (np.all(learning_rates > 0) and np.all(np.diff(learning_rates) > 0)):
+            raise ValueError("learning_rates must be positive and increasing, as a sweep's are")
+        metrics = {name: _vector(f"metrics[{name!r}]", values) for name, values in (metrics or {}).items()}
+        for name, values in metrics.items():
+            if len(values) != len(losses):
+                raise ValueError(f"metrics[{name!r}] must have one value per loss ({len(losses)}), "
+                                 f"got {len(values)}")
         smoothing = check_smoothing(smoothing)
         stop_reason = check_choice("stop_reason", stop_reason, STOP_REASONS)
         num_steps = len(losses) if num_steps is None else check_int("num_steps", num_steps, minimum=len(losses))
         return cls(learning_rates=learning_rates, losses=losses,
                    smoothed_losses=smooth_losses(losses, smoothing),
-                   metrics={k: _vector(f"metrics[{k!r}]", v) for k, v in (metrics or {}).items()},
+                   metrics=metrics,
                    stop_reason=stop_reason, num_steps=num_steps, smoothing=smoothing,
                    stop_factor=check_stop_factor(stop_factor), mode=check_choice("mode", mode, SWEEP_MODES))
 

@@ -120,6 +120,7 @@ def test_nothing_is_changed():
     (dict(k=27), ValueError, r"k must be at most the number of weights \(26\), got k=27"),
     (dict(tol=0.0), ValueError, "tol must be > 0, got tol=0.0"),
     (dict(max_iterations=0), ValueError, "max_iterations must be an integer >= 1"),
+    (dict(k=3, max_iterations=2), ValueError, "max_iterations must be an integer >= 3, got max_iterations=2"),
     (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1, got batch_size=0"),
 ])
 def test_bad_arguments(kwargs, error, match):
@@ -147,3 +148,20 @@ def test_weights_that_overflow_give_a_clear_error():
     model.layers[0].kernel.assign(np.full((3, 4), np.nan))
     with pytest.raises(ValueError, match="Hessian-vector product is not finite"):
         sharpness(model, X, Y)
+
+
+def test_a_weight_the_loss_does_not_use_has_zero_curvature():
+    class WithSpare(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), dtype="float64")
+            self.spare = self.add_weight(shape=(3,), dtype="float64")  # never used
+
+        def call(self, x):
+            return x @ self.w
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,), dtype="float64"), WithSpare(dtype="float64")])
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64"))
+    product = hessian_vector_product(model, X, Y, [np.ones((3, 2)), np.ones(3)])
+    np.testing.assert_array_equal(product[1], np.zeros(3))
+    assert np.any(product[0] != 0) and sharpness(model, X, Y).value > 0

@@ -106,6 +106,10 @@ def test_summarize_best_with_explicit_mode():
     with pytest.raises(ValueError, match=r"cannot tell whether the best 'learning_rate' .* pass mode='min' or mode='max'"):
         lu.summarize(table, "learning_rate", epoch="best")
     assert lu.summarize(table, "learning_rate", epoch="best", mode="max").loc["a", "mean"] == pytest.approx(0.8)
+    # a Keras metric whose class needs arguments cannot be looked up by name: ask for the mode too
+    other = _runs("specificity_at_sensitivity")
+    with pytest.raises(ValueError, match="cannot tell whether the best 'specificity_at_sensitivity'"):
+        lu.summarize(other, "specificity_at_sensitivity", epoch="best")
     assert lu.summarize(table, "learning_rate").loc["a", "mean"] == pytest.approx(0.6)  # mode only matters for "best"
     with pytest.raises(ValueError, match="mode must be 'auto', 'max' or 'min', got mode='minimum'"):
         lu.summarize(table, "loss", epoch="best", mode="minimum")

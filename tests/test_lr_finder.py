@@ -869,3 +869,7 @@ def test_a_result_from_a_curve_recorded_elsewhere():
         LRFinderResult.from_losses(rates, losses, num_steps=10)
     with pytest.raises(ValueError, match="stop_reason must be"):
         LRFinderResult.from_losses(rates, losses, stop_reason="tired")
+    with pytest.raises(ValueError, match="learning_rates must be positive and increasing"):
+        LRFinderResult.from_losses(rates[::-1], losses)
+    with pytest.raises(ValueError, match=r"metrics\['accuracy'\] must have one value per loss \(30\), got 3"):
+        LRFinderResult.from_losses(rates, losses, metrics={"accuracy": [0.1, 0.2, 0.3]})

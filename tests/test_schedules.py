@@ -558,7 +558,6 @@ def test_scheduled_momentum_changes_adam_beta_1(keras):
     ("SGD", {"momentum": 0.8, "nesterov": True}, 0.8),
     ("Adam", {}, 0.9),
     ("AdamW", {"weight_decay": 0.01}, 0.9),
-    ("Nadam", {}, 0.9),
     ("Adamax", {}, 0.9),
     ("Lion", {"learning_rate": 1e-3}, 0.9),
 ])
@@ -590,6 +589,21 @@ def test_scheduled_momentum_refuses_what_it_cannot_schedule(keras):
         scheduled_momentum(keras.optimizers.SGD(0.1), one_cycle_momentum(4))
     with pytest.raises(ValueError, match="optimizer must be a Keras SGD .* got a RMSprop"):
         scheduled_momentum(keras.optimizers.RMSprop(0.1, momentum=0.9), one_cycle_momentum(4))
+    # Nadam builds its momentum cache from beta_1 before update_step
+    with pytest.raises(ValueError, match="optimizer must be a Keras SGD .* got a Nadam"):
+        scheduled_momentum(keras.optimizers.Nadam(), one_cycle_momentum(4))
+    with pytest.raises(ValueError, match="gradient_accumulation_steps > 1"):
+        scheduled_momentum(keras.optimizers.Adam(gradient_accumulation_steps=4), one_cycle_momentum(4))
+
+    class Unregistered(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.1
+
+        def get_config(self):
+            return {}
+
+    with pytest.raises(TypeError, match="register the class with @keras.saving.register_keras_serializable"):
+        scheduled_momentum(keras.optimizers.SGD(Unregistered(), momentum=0.9), one_cycle_momentum(4))
     with pytest.raises(ValueError, match=r"schedule must give momenta in \[0, 1\], got 1.5 at step 0"):
         scheduled_momentum(keras.optimizers.Adam(), constant(1.5))
     with pytest.raises(TypeError, match="schedule must be an lrutils.schedules.Schedule"):
