@@ -195,15 +195,18 @@ def check_rate_at(name: str, schedule: Callable[[int], Any], step: int) -> float
 
 
 # The learning-rate range test's settings (lrutils.lr_range, lrutils.callbacks.LRFinder).
+def _positive_finite(name: str, value: Any) -> float:
+    value = check_real(name, value, finite=False)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
+    return value
+
+
 def check_sweep(start_lr: Any, end_lr: Any, num_steps: Any, mode: Any, *, min_steps: int,
                 modes: Collection[str]) -> tuple[float, float, int, str]:
     """A sweep from ``start_lr`` to ``end_lr`` (positive, finite, increasing) in ``num_steps``
     steps (at least ``min_steps``), ``mode`` one of ``modes``."""
-    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
-        value = check_real(name, value, finite=False)
-        if not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number, got {name}={value!r}")
-    start_lr, end_lr = float(start_lr), float(end_lr)
+    start_lr, end_lr = _positive_finite("start_lr", start_lr), _positive_finite("end_lr", end_lr)
     if start_lr >= end_lr:
         raise ValueError(
             f"start_lr must be smaller than end_lr, got start_lr={start_lr!r} and end_lr={end_lr!r}"

@@ -30,14 +30,16 @@ stability", ICLR 2021 (sharpness by Lanczos).
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import keras
 import numpy as np
 
 from ._checks import check_choice, check_int, check_real
+from ._keras_internals import is_compiled
 
 __all__ = ["SHARPNESS_METHODS", "Sharpness", "hessian_vector_product", "sharpness"]
 
@@ -90,7 +92,7 @@ def _check_model(model: Any) -> None:
         )
     if not model.built or not model.trainable_variables:
         raise ValueError("model must be built and have trainable weights (call it on a batch first)")
-    if getattr(model, "optimizer", None) is None:
+    if not is_compiled(model):
         raise ValueError("model must be compiled with a loss (model.compile(loss=...)), "
                          "whose training loss is differentiated")
 
@@ -168,8 +170,16 @@ class _HVP:
         return total
 
 
-def _metric_state(model: Any) -> list[tuple[Any, np.ndarray]]:
-    return [(v, np.array(keras.ops.convert_to_numpy(v), copy=True)) for v in model.metrics_variables]
+@contextlib.contextmanager
+def _metrics_kept(model: Any) -> Iterator[None]:
+    """Put the model's metric accumulators back as they were (``compute_loss`` may update
+    the compiled loss's trackers)."""
+    saved = [(v, np.array(keras.ops.convert_to_numpy(v), copy=True)) for v in model.metrics_variables]
+    try:
+        yield
+    finally:
+        for variable, value in saved:
+            variable.assign(value)
 
 
 def hessian_vector_product(model: keras.Model, x: Any, y: Any, vectors: Sequence[Any], *,
@@ -209,12 +219,8 @@ def hessian_vector_product(model: keras.Model, x: Any, y: Any, vectors: Sequence
     for i, (v, shape) in enumerate(zip(vectors, product.shapes)):
         if tuple(np.shape(v)) != shape:
             raise ValueError(f"vectors[{i}] must have shape {shape}, got {tuple(np.shape(v))}")
-    saved = _metric_state(model)
-    try:
+    with _metrics_kept(model):
         flat = product(np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in vectors]))
-    finally:
-        for variable, value in saved:
-            variable.assign(value)
     return [p.reshape(s) for p, s in zip(np.split(flat, np.cumsum(product.sizes)[:-1]), product.shapes)]
 
 
@@ -322,14 +328,10 @@ def sharpness(model: keras.Model, x: Any, y: Any, *, k: int = 1, method: str = "
         raise ValueError(f"k must be at most the number of weights ({hvp.size}), got k={k}")
     v = np.random.default_rng(seed).normal(size=hvp.size)
     v /= np.linalg.norm(v)
-    saved = _metric_state(model)
-    try:
+    with _metrics_kept(model):
         if method == "power":
             values, calls, converged = _power(hvp, v, max_iterations, tol)
         else:
             values, calls, converged = _lanczos(hvp, v, k, max_iterations, tol)
-    finally:
-        for variable, value in saved:
-            variable.assign(value)
     return Sharpness(value=float(values[0]), eigenvalues=np.asarray(values, dtype=np.float64),
                      iterations=calls, converged=bool(converged), method=method)
