@@ -132,7 +132,9 @@ _EXPORTS: dict[str, str] = {
     "scheduled_momentum": "keras_schedules",
     # curvature
     "SHARPNESS_METHODS": "curvature",
+    "DescentTrace": "curvature",
     "Sharpness": "curvature",
+    "full_batch_descent": "curvature",
     "hessian_vector_product": "curvature",
     "sharpness": "curvature",
     # keras_optimizers
@@ -222,7 +224,9 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
     )
     from .curvature import (
         SHARPNESS_METHODS,
+        DescentTrace,
         Sharpness,
+        full_batch_descent,
         hessian_vector_product,
         sharpness,
     )

@@ -32,16 +32,18 @@ from __future__ import annotations
 
 import contextlib
 import math
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import keras
 import numpy as np
 
-from ._checks import check_choice, check_int, check_real
+from ._checks import check_choice, check_int, check_learning_rate, check_rate_at, check_real
 from ._keras_internals import is_compiled
 
-__all__ = ["SHARPNESS_METHODS", "Sharpness", "hessian_vector_product", "sharpness"]
+__all__ = ["SHARPNESS_METHODS", "DescentTrace", "Sharpness", "full_batch_descent", "hessian_vector_product",
+           "sharpness"]
 
 #: How :func:`sharpness` iterates: Lanczos (the top eigenvalues, fast) or power iteration
 #: (the eigenvalue of largest magnitude, the simplest method).
@@ -117,12 +119,47 @@ def _batches(x: Any, y: Any, sample_weight: Any, batch_size: int | None) -> list
     return out
 
 
+#: One compiled Hessian-vector product per model, kept while the model lives, so that
+#: repeated calls (a sharpness traced during training) trace it once, not at every call.
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled_hvp(model: Any, variables: list[Any]) -> Any:
+    """The compiled ``(x, y, sample_weight, vectors) -> H vectors`` of ``model`` (cached)."""
+    import tensorflow as tf
+
+    key = tuple(id(v) for v in variables)
+    cached = _COMPILED.get(model)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+
+    # the compiled function must not keep the model alive (the cache holds it weakly)
+    model_ref = weakref.ref(model)
+
+    def loss_of(xb, yb, wb):
+        m = model_ref()
+        return m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
+
+    @tf.function(reduce_retracing=True)
+    def hvp(xb, yb, wb, vectors):
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                loss = loss_of(xb, yb, wb)
+            grads = inner.gradient(loss, variables)
+            # a weight the loss does not depend on (None) adds nothing, and has zero curvature
+            dot = tf.add_n([tf.reduce_sum(tf.cast(g, v.dtype) * v)
+                            for g, v in zip(grads, vectors) if g is not None])
+        products = outer.gradient(dot, variables)
+        return [tf.zeros_like(v) if p is None else p for p, v in zip(products, vectors)]
+
+    _COMPILED[model] = (key, hvp)
+    return hvp
+
+
 class _HVP:
     """``v -> H v`` for flat float64 vectors, over all the data, with one compiled function."""
 
     def __init__(self, model: Any, x: Any, y: Any, sample_weight: Any, batch_size: int | None):
-        import tensorflow as tf
-
         self.model = model
         self.variables = list(model.trainable_variables)
         self.shapes = [tuple(v.shape) for v in self.variables]
@@ -132,24 +169,7 @@ class _HVP:
         self.batches = _batches(x, y, sample_weight, batch_size)
         self.n = sum(b[3] for b in self.batches)
         self.calls = 0
-
-        def loss_of(xb, yb, wb):
-            y_pred = model(xb, training=False)
-            return model.compute_loss(x=xb, y=yb, y_pred=y_pred, sample_weight=wb)
-
-        @tf.function(reduce_retracing=True)
-        def hvp(xb, yb, wb, vectors):
-            with tf.GradientTape() as outer:
-                with tf.GradientTape() as inner:
-                    loss = loss_of(xb, yb, wb)
-                grads = inner.gradient(loss, self.variables)
-                # a weight the loss does not depend on (None) adds nothing, and has zero curvature
-                dot = tf.add_n([tf.reduce_sum(tf.cast(g, v.dtype) * v)
-                                for g, v in zip(grads, vectors) if g is not None])
-            products = outer.gradient(dot, self.variables)
-            return [tf.zeros_like(v) if p is None else p for p, v in zip(products, vectors)]
-
-        self._hvp = hvp
+        self._hvp = _compiled_hvp(model, self.variables)
 
     def split(self, flat: np.ndarray) -> list[Any]:
         import tensorflow as tf
@@ -335,3 +355,124 @@ def sharpness(model: keras.Model, x: Any, y: Any, *, k: int = 1, method: str = "
             values, calls, converged = _lanczos(hvp, v, k, max_iterations, tol)
     return Sharpness(value=float(values[0]), eigenvalues=np.asarray(values, dtype=np.float64),
                      iterations=calls, converged=bool(converged), method=method)
+
+
+# --------------------------------------------------------------------------------------
+# Full-batch gradient descent with the sharpness traced
+# --------------------------------------------------------------------------------------
+class DescentTrace(NamedTuple):
+    r"""The record of :func:`full_batch_descent`.
+
+    ``losses[t]`` is the training loss at the weights *before* step ``t`` (the loss the step's
+    gradient was taken of), and ``learning_rates[t]`` the rate of that step;
+    ``sharpness[i]`` is :math:`\lambda_{\max}` at the weights before step
+    ``sharpness_steps[i]`` (a step equal to the number of steps run means after the last one).
+    ``diverged`` is true when the loss became infinite or NaN, where the run stopped (the
+    model keeps the last weights, which may be non-finite).
+    """
+
+    losses: np.ndarray
+    learning_rates: np.ndarray
+    sharpness_steps: np.ndarray
+    sharpness: np.ndarray
+    diverged: bool
+
+    @property
+    def rising_steps(self) -> int:
+        """How many steps raised the loss: 0 for a run that descends monotonically."""
+        return int(np.sum(np.diff(self.losses) > 0))
+
+
+def full_batch_descent(model: keras.Model, x: Any, y: Any, learning_rate: Any, num_steps: int, *,
+                       sharpness_every: int | None = None, sample_weight: Any = None,
+                       **sharpness_options: Any) -> DescentTrace:
+    r"""Plain gradient descent on the whole of ``(x, y)``, with the sharpness traced.
+
+    Each step is :math:`w \leftarrow w - \eta_t \nabla L(w)` on the model's training loss
+    over all the examples (:meth:`keras.Model.compute_loss`, in inference mode, the loss
+    :func:`sharpness` differentiates), as ``SGD(momentum=0)`` with one batch of all the
+    examples would take it. The steps run in a compiled loop, ``sharpness_every`` steps at a
+    time, and between two chunks :func:`sharpness` measures :math:`\lambda_{\max}`, so that it
+    can be compared with :math:`2/\eta_t`. The model's optimizer is not used; the weights are
+    changed in place.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built, compiled model (TensorFlow backend).
+    x, y : array-like
+        All the training examples (a small subset: every step uses them all).
+    learning_rate : float or callable
+        The rate, or a schedule ``step -> rate`` (an lrutils schedule, for example).
+    num_steps : int
+    sharpness_every : int, optional
+        Measure the sharpness before the first step, every this many steps and after the last
+        one. Default: never.
+    sample_weight : array-like, optional
+    **sharpness_options
+        Passed to :func:`sharpness` (``max_iterations``, ``tol``, ``batch_size``...).
+
+    Returns
+    -------
+    DescentTrace
+    """
+    import tensorflow as tf
+
+    _check_model(model)
+    learning_rate = check_learning_rate("learning_rate", learning_rate)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    if sharpness_every is not None:
+        sharpness_every = check_int("sharpness_every", sharpness_every, minimum=1)
+    unknown = set(sharpness_options) - {"k", "method", "max_iterations", "tol", "seed", "batch_size"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s) {sorted(unknown)}: the sharpness options are k, "
+                        "method, max_iterations, tol, seed and batch_size")
+    rates = np.array([check_rate_at("learning_rate", learning_rate, t) if callable(learning_rate)
+                      else learning_rate for t in range(num_steps)], dtype=np.float64)
+    (xb, yb, wb, _), = _batches(x, y, sample_weight, None)
+    variables = list(model.trainable_variables)
+    model_ref = weakref.ref(model)
+
+    @tf.function
+    def run(step_rates):
+        m = model_ref()
+        losses = tf.TensorArray(tf.float32, size=tf.shape(step_rates)[0])
+        for i in tf.range(tf.shape(step_rates)[0]):
+            with tf.GradientTape() as tape:
+                loss = m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
+            grads = tape.gradient(loss, variables)
+            for v, g in zip(variables, grads):
+                if g is not None:
+                    v.assign_sub(tf.cast(step_rates[i], v.dtype) * tf.cast(g, v.dtype))
+            losses = losses.write(i, tf.cast(loss, tf.float32))
+        return losses.stack()
+
+    chunk = sharpness_every or num_steps
+    losses: list[float] = []
+    steps, values = [], []
+    diverged = False
+
+    def measure(step: int) -> None:
+        steps.append(step)
+        values.append(sharpness(model, x, y, sample_weight=sample_weight, **sharpness_options).value)
+
+    with _metrics_kept(model):
+        if sharpness_every:
+            measure(0)
+        for start in range(0, num_steps, chunk):
+            part = run(tf.constant(rates[start:start + chunk], dtype=tf.float32)).numpy()
+            bad = ~np.isfinite(part)
+            if bad.any():
+                losses.extend(part[:int(np.argmax(bad)) + 1].tolist())
+                diverged = True
+                break
+            losses.extend(part.tolist())
+            if sharpness_every:
+                weights_finite = all(np.all(np.isfinite(keras.ops.convert_to_numpy(v))) for v in variables)
+                if not weights_finite:
+                    diverged = True
+                    break
+                measure(start + len(part))
+    return DescentTrace(losses=np.asarray(losses), learning_rates=rates[:len(losses)],
+                        sharpness_steps=np.asarray(steps, dtype=np.int64),
+                        sharpness=np.asarray(values, dtype=np.float64), diverged=diverged)

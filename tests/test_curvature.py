@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lrutils.curvature import Sharpness, hessian_vector_product, sharpness
+from lrutils.curvature import DescentTrace, Sharpness, full_batch_descent, hessian_vector_product, sharpness
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(32, 3))
@@ -165,3 +165,86 @@ def test_a_weight_the_loss_does_not_use_has_zero_curvature():
     product = hessian_vector_product(model, X, Y, [np.ones((3, 2)), np.ones(3)])
     np.testing.assert_array_equal(product[1], np.zeros(3))
     assert np.any(product[0] != 0) and sharpness(model, X, Y).value > 0
+
+
+# --------------------------------------------------------------------------------------
+# The compiled product is reused, and does not keep the model alive
+# --------------------------------------------------------------------------------------
+def test_repeated_calls_reuse_one_compiled_product_and_the_model_can_be_freed():
+    import gc
+    import weakref
+
+    from lrutils import curvature
+
+    model = tiny_model()
+    first = sharpness(model, X, Y)
+    compiled = curvature._COMPILED[model][1]
+    model.layers[0].kernel.assign(model.layers[0].kernel * 1.5)  # new weights, same variables
+    second = sharpness(model, X, Y)
+    assert curvature._COMPILED[model][1] is compiled and second.value != first.value
+    # the cached function gives what a fresh one gives
+    H = explicit_hessian(model, X, Y)
+    assert second.value == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-3)
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+# --------------------------------------------------------------------------------------
+# Full-batch gradient descent
+# --------------------------------------------------------------------------------------
+def test_full_batch_descent_takes_the_steps_of_keras_sgd_on_one_batch():
+    # fit hands the model float32 inputs: start from values float32 holds exactly
+    x = X.astype(np.float32).astype(np.float64)
+    reference = tiny_model()
+    reference.compile(keras.optimizers.SGD(0.25), reference.loss)
+    ours = tiny_model()
+    expected_losses = []
+    for _ in range(4):
+        expected_losses.append(float(ours.compute_loss(x=x, y=Y, y_pred=reference(x, training=False))))
+        reference.fit(x, Y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    trace = full_batch_descent(ours, x, Y, 0.25, 4)
+    assert isinstance(trace, DescentTrace) and not trace.diverged
+    for a, b in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(trace.losses, expected_losses, rtol=1e-6)  # recorded in float32
+    assert trace.learning_rates.tolist() == [0.25] * 4 and trace.rising_steps == 0
+    assert trace.sharpness.size == 0 and trace.sharpness_steps.size == 0
+
+
+def test_full_batch_descent_follows_a_schedule_and_traces_the_sharpness():
+    model = tiny_model()
+    trace = full_batch_descent(model, X, Y, lambda step: 0.1 * (step + 1), 7, sharpness_every=3, tol=1e-8)
+    np.testing.assert_allclose(trace.learning_rates, 0.1 * np.arange(1, 8))
+    assert trace.sharpness_steps.tolist() == [0, 3, 6, 7] and len(trace.losses) == 7
+    final = np.linalg.eigvalsh(explicit_hessian(model, X, Y))[-1]
+    assert trace.sharpness[-1] == pytest.approx(final, rel=1e-6)
+    assert np.all(trace.sharpness > 0) and len(set(trace.sharpness.round(8))) == 4
+
+
+def test_full_batch_descent_stops_where_the_loss_diverges():
+    # least squares: above 2 / lambda_max the error grows geometrically until it overflows
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(), "mse")
+    x, y = X.astype("float32"), X.sum(axis=1, keepdims=True).astype("float32")
+    top = sharpness(model, x, y, tol=1e-8).value
+    stable = full_batch_descent(model, x, y, 1.9 / top, 50)
+    assert not stable.diverged and stable.losses[-1] < stable.losses[0]
+    trace = full_batch_descent(model, x, y, 10 / top, 500, sharpness_every=10)
+    assert trace.diverged and len(trace.losses) < 500 and not np.isfinite(trace.losses[-1])
+    assert np.all(np.isfinite(trace.losses[:-1])) and np.isfinite(trace.sharpness).all()
+    assert trace.sharpness[0] == pytest.approx(top, rel=1e-3)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"num_steps": 0}, ValueError, "num_steps"),
+    ({"sharpness_every": 0}, ValueError, "sharpness_every"),
+    ({"learning_rate": "fast"}, TypeError, "learning_rate"),
+    ({"momentum": 0.9}, TypeError, "momentum"),
+])
+def test_full_batch_descent_bad_arguments(kwargs, error, match):
+    args = {"learning_rate": 0.1, "num_steps": 3, **kwargs}
+    with pytest.raises(error, match=match):
+        full_batch_descent(tiny_model(), X, Y, **args)
