@@ -31,6 +31,7 @@ stability", ICLR 2021 (sharpness by Lanczos).
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import weakref
 from collections.abc import Iterator, Sequence
@@ -182,7 +183,8 @@ class _HVP:
         vectors = self.split(flat)
         total = np.zeros(self.size)
         for xb, yb, wb, nb in self.batches:  # the loss is a mean: weight each batch by its size
-            products = self._hvp(xb, yb, wb, vectors)
+            with _quiet_tracing():
+                products = self._hvp(xb, yb, wb, vectors)
             total += (nb / self.n) * np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in products])
         if not np.all(np.isfinite(total)):
             raise ValueError("the Hessian-vector product is not finite: the loss or its curvature "
@@ -383,6 +385,52 @@ class DescentTrace(NamedTuple):
         return int(np.sum(np.diff(self.losses) > 0))
 
 
+_DESCENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled_descent(model: Any, variables: list[Any]) -> Any:
+    """The compiled ``(x, y, sample_weight, rates) -> losses`` loop of ``model`` (cached, weakly)."""
+    import tensorflow as tf
+
+    key = tuple(id(v) for v in variables)
+    cached = _DESCENT.get(model)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    model_ref = weakref.ref(model)
+
+    @tf.function(reduce_retracing=True)
+    def run(xb, yb, wb, step_rates):
+        m = model_ref()
+        losses = tf.TensorArray(tf.float32, size=tf.shape(step_rates)[0])
+        for i in tf.range(tf.shape(step_rates)[0]):
+            with tf.GradientTape() as tape:
+                loss = m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
+            grads = tape.gradient(loss, variables)
+            for v, g in zip(variables, grads):
+                if g is not None:
+                    v.assign_sub(tf.cast(step_rates[i], v.dtype) * tf.cast(g, v.dtype))
+            losses = losses.write(i, tf.cast(loss, tf.float32))
+        return losses.stack()
+
+    _DESCENT[model] = (key, run)
+    return run
+
+
+@contextlib.contextmanager
+def _quiet_tracing() -> Iterator[None]:
+    """Silence TensorFlow's "triggered tf.function retracing" warning: each new model needs its
+    own trace (a loop over fresh models is the normal use here), which is what it warns about."""
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def full_batch_descent(model: keras.Model, x: Any, y: Any, learning_rate: Any, num_steps: int, *,
                        sharpness_every: int | None = None, sample_weight: Any = None,
                        **sharpness_options: Any) -> DescentTrace:
@@ -431,21 +479,7 @@ def full_batch_descent(model: keras.Model, x: Any, y: Any, learning_rate: Any, n
                       else learning_rate for t in range(num_steps)], dtype=np.float64)
     (xb, yb, wb, _), = _batches(x, y, sample_weight, None)
     variables = list(model.trainable_variables)
-    model_ref = weakref.ref(model)
-
-    @tf.function
-    def run(step_rates):
-        m = model_ref()
-        losses = tf.TensorArray(tf.float32, size=tf.shape(step_rates)[0])
-        for i in tf.range(tf.shape(step_rates)[0]):
-            with tf.GradientTape() as tape:
-                loss = m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
-            grads = tape.gradient(loss, variables)
-            for v, g in zip(variables, grads):
-                if g is not None:
-                    v.assign_sub(tf.cast(step_rates[i], v.dtype) * tf.cast(g, v.dtype))
-            losses = losses.write(i, tf.cast(loss, tf.float32))
-        return losses.stack()
+    run = _compiled_descent(model, variables)
 
     chunk = sharpness_every or num_steps
     losses: list[float] = []
@@ -460,7 +494,8 @@ def full_batch_descent(model: keras.Model, x: Any, y: Any, learning_rate: Any, n
         if sharpness_every:
             measure(0)
         for start in range(0, num_steps, chunk):
-            part = run(tf.constant(rates[start:start + chunk], dtype=tf.float32)).numpy()
+            with _quiet_tracing():
+                part = run(xb, yb, wb, tf.constant(rates[start:start + chunk], dtype=tf.float32)).numpy()
             bad = ~np.isfinite(part)
             if bad.any():
                 losses.extend(part[:int(np.argmax(bad)) + 1].tolist())

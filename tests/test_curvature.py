@@ -248,3 +248,18 @@ def test_full_batch_descent_bad_arguments(kwargs, error, match):
     args = {"learning_rate": 0.1, "num_steps": 3, **kwargs}
     with pytest.raises(error, match=match):
         full_batch_descent(tiny_model(), X, Y, **args)
+
+
+def test_fresh_models_in_a_loop_do_not_warn_about_retracing():
+    import logging
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    tf.get_logger().addHandler(handler)
+    try:
+        for _ in range(7):  # TensorFlow warns from the fifth new trace on
+            full_batch_descent(tiny_model(), X, Y, 0.1, 3, sharpness_every=1)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [r.getMessage() for r in records if "retracing" in r.getMessage()]
