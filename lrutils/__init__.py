@@ -20,7 +20,7 @@ IDEs; a test keeps both equal to the modules' ``__all__``.
 Modules, in the order of the book: :mod:`~lrutils.functions`, :mod:`~lrutils.descent`,
 :mod:`~lrutils.mlp`, :mod:`~lrutils.gradcheck`, :mod:`~lrutils.graphs`,
 :mod:`~lrutils.optimizers`, :mod:`~lrutils.schedules`, :mod:`~lrutils.keras_schedules`,
-:mod:`~lrutils.keras_optimizers`, :mod:`~lrutils.curvature`,
+:mod:`~lrutils.keras_optimizers`, :mod:`~lrutils.curvature`, :mod:`~lrutils.layerwise`,
 :mod:`~lrutils.callbacks`, :mod:`~lrutils.lr_range`, :mod:`~lrutils.lr_finder`,
 :mod:`~lrutils.data`, :mod:`~lrutils.experiments`, :mod:`~lrutils.batched`,
 :mod:`~lrutils.controls`, :mod:`~lrutils.explorer`, :mod:`~lrutils.widgets`,
@@ -41,7 +41,7 @@ __version__ = "0.1.0"
 #: The public modules, each documented on the reference page.
 PUBLIC_MODULES = (
     "functions", "descent", "mlp", "gradcheck", "graphs", "optimizers", "schedules",
-    "keras_schedules", "keras_optimizers", "curvature", "callbacks", "lr_range", "lr_finder", "data",
+    "keras_schedules", "keras_optimizers", "curvature", "layerwise", "callbacks", "lr_range", "lr_finder", "data",
     "experiments", "batched",
     "controls", "explorer", "widgets", "animation", "plotting", "seed", "mode",
 )
@@ -137,6 +137,10 @@ _EXPORTS: dict[str, str] = {
     "full_batch_descent": "curvature",
     "hessian_vector_product": "curvature",
     "sharpness": "curvature",
+    # layerwise
+    "LayerwiseOptimizer": "layerwise",
+    "layerwise_optimizer": "layerwise",
+    "discriminative_rates": "layerwise",
     # keras_optimizers
     "make_optimizer": "keras_optimizers",
     "keras_equivalent": "keras_optimizers",
@@ -294,6 +298,11 @@ if TYPE_CHECKING:  # what static tools see; the same names as _EXPORTS
         KerasSchedule,
         scheduled_momentum,
         to_keras,
+    )
+    from .layerwise import (
+        LayerwiseOptimizer,
+        discriminative_rates,
+        layerwise_optimizer,
     )
     from .lr_finder import (
         find_lr,

@@ -73,6 +73,12 @@ def rate_description(optimizer: Any) -> str:
 def settable_rate(optimizer: Any) -> Any:
     """The optimizer's rate variable, which the range test sets step by step (a clear error for
     an optimizer built with a schedule or a callable)."""
+    if getattr(optimizer, "group_optimizers", None) is not None:  # lrutils.layerwise
+        raise ValueError(
+            "the model's optimizer gives groups of layers their own rates (a LayerwiseOptimizer), "
+            "and the range test sweeps one rate; run it on a copy of the model compiled with a single "
+            "optimizer, then spread the rate it finds over the groups (lrutils.discriminative_rates)"
+        )
     rate = optimizer.learning_rate
     # a float rate is a variable; a schedule's or a callable's is a tensor computed from it
     # (duck-typed: `keras.Variable` is not the backend variables' base class before Keras 3.6)
