@@ -34,7 +34,7 @@ import contextlib
 import logging
 import math
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import keras
@@ -120,32 +120,40 @@ def _batches(x: Any, y: Any, sample_weight: Any, batch_size: int | None) -> list
     return out
 
 
-#: One compiled Hessian-vector product per model, kept while the model lives, so that
-#: repeated calls (a sharpness traced during training) trace it once, not at every call.
+#: One compiled function per model and kind (Hessian-vector product, descent loop), kept while
+#: the model lives, so that repeated calls (a sharpness traced during training) trace it once.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_DESCENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _compiled_hvp(model: Any, variables: list[Any]) -> Any:
-    """The compiled ``(x, y, sample_weight, vectors) -> H vectors`` of ``model`` (cached)."""
-    import tensorflow as tf
+def _per_model(cache: weakref.WeakKeyDictionary, model: Any, variables: list[Any],
+               build: Callable[[Callable[[], Any], list[Any]], Any]) -> Any:
+    """``build(model_ref, variables)``, made once per model (again if its variables change).
 
+    The function gets a weak reference to the model, so that the cache, which holds the model
+    weakly, does not keep it alive through the function it built.
+    """
     key = tuple(id(v) for v in variables)
-    cached = _COMPILED.get(model)
-    if cached is not None and cached[0] == key:
-        return cached[1]
+    cached = cache.get(model)
+    if cached is None or cached[0] != key:
+        cached = cache[model] = (key, build(weakref.ref(model), variables))
+    return cached[1]
 
-    # the compiled function must not keep the model alive (the cache holds it weakly)
-    model_ref = weakref.ref(model)
 
-    def loss_of(xb, yb, wb):
-        m = model_ref()
-        return m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
+def _training_loss(model: Any, x: Any, y: Any, sample_weight: Any) -> Any:
+    """The loss ``fit`` minimises, in inference mode (no dropout; batch statistics read only)."""
+    return model.compute_loss(x=x, y=y, y_pred=model(x, training=False), sample_weight=sample_weight)
+
+
+def _build_hvp(model_ref: Callable[[], Any], variables: list[Any]) -> Any:
+    """The compiled ``(x, y, sample_weight, vectors) -> H vectors``."""
+    import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
     def hvp(xb, yb, wb, vectors):
         with tf.GradientTape() as outer:
             with tf.GradientTape() as inner:
-                loss = loss_of(xb, yb, wb)
+                loss = _training_loss(model_ref(), xb, yb, wb)
             grads = inner.gradient(loss, variables)
             # a weight the loss does not depend on (None) adds nothing, and has zero curvature
             dot = tf.add_n([tf.reduce_sum(tf.cast(g, v.dtype) * v)
@@ -153,7 +161,6 @@ def _compiled_hvp(model: Any, variables: list[Any]) -> Any:
         products = outer.gradient(dot, variables)
         return [tf.zeros_like(v) if p is None else p for p, v in zip(products, vectors)]
 
-    _COMPILED[model] = (key, hvp)
     return hvp
 
 
@@ -170,7 +177,7 @@ class _HVP:
         self.batches = _batches(x, y, sample_weight, batch_size)
         self.n = sum(b[3] for b in self.batches)
         self.calls = 0
-        self._hvp = _compiled_hvp(model, self.variables)
+        self._hvp = _per_model(_COMPILED, model, self.variables, _build_hvp)
 
     def split(self, flat: np.ndarray) -> list[Any]:
         import tensorflow as tf
@@ -385,26 +392,16 @@ class DescentTrace(NamedTuple):
         return int(np.sum(np.diff(self.losses) > 0))
 
 
-_DESCENT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _compiled_descent(model: Any, variables: list[Any]) -> Any:
-    """The compiled ``(x, y, sample_weight, rates) -> losses`` loop of ``model`` (cached, weakly)."""
+def _build_descent(model_ref: Callable[[], Any], variables: list[Any]) -> Any:
+    """The compiled ``(x, y, sample_weight, rates) -> losses`` loop of plain gradient descent."""
     import tensorflow as tf
-
-    key = tuple(id(v) for v in variables)
-    cached = _DESCENT.get(model)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    model_ref = weakref.ref(model)
 
     @tf.function(reduce_retracing=True)
     def run(xb, yb, wb, step_rates):
-        m = model_ref()
         losses = tf.TensorArray(tf.float32, size=tf.shape(step_rates)[0])
         for i in tf.range(tf.shape(step_rates)[0]):
             with tf.GradientTape() as tape:
-                loss = m.compute_loss(x=xb, y=yb, y_pred=m(xb, training=False), sample_weight=wb)
+                loss = _training_loss(model_ref(), xb, yb, wb)
             grads = tape.gradient(loss, variables)
             for v, g in zip(variables, grads):
                 if g is not None:
@@ -412,7 +409,6 @@ def _compiled_descent(model: Any, variables: list[Any]) -> Any:
             losses = losses.write(i, tf.cast(loss, tf.float32))
         return losses.stack()
 
-    _DESCENT[model] = (key, run)
     return run
 
 
@@ -479,7 +475,7 @@ def full_batch_descent(model: keras.Model, x: Any, y: Any, learning_rate: Any, n
                       else learning_rate for t in range(num_steps)], dtype=np.float64)
     (xb, yb, wb, _), = _batches(x, y, sample_weight, None)
     variables = list(model.trainable_variables)
-    run = _compiled_descent(model, variables)
+    run = _per_model(_DESCENT, model, variables, _build_descent)
 
     chunk = sharpness_every or num_steps
     losses: list[float] = []
