@@ -10,25 +10,30 @@ optimizer has one rate, and Keras 3.5 to 3.14 have no way to split a model betwe
   layers (layer objects, layer names, or a test on the variables), each with its own Keras
   optimizer: SGD, Adam, AdamW..., with a float rate or a schedule.
 * :class:`LayerwiseOptimizer` is a ``keras.optimizers.Optimizer``: it compiles, trains under
-  ``model.fit`` and saves with the model, optimizer state included. Each group's optimizer
-  updates its own variables exactly as it would on its own.
+  ``model.fit`` and saves with the model, optimizer state included (loading needs
+  ``import lrutils.layerwise`` first: ``import lrutils`` alone loads its submodules lazily, on
+  first use). Each group's optimizer updates its own variables exactly as it would on its own.
 * :func:`discriminative_rates` spreads rates geometrically over the groups, from the first
   (nearest the input) to the last (the head).
 
 Why one optimizer per group, and not one optimizer with scaled gradients: multiplying a
-group's gradients by ``c`` multiplies its SGD step by ``c``, but Adam, RMSprop and Adagrad
-divide by a running root mean square of the same gradients, so the ``c`` cancels (up to
-``epsilon``); gradient clipping and weight decay would see the scaled gradients too. Separate
-optimizers give every group a real rate of its own, for any update rule.
+group's gradients by ``c`` multiplies its SGD step by ``c``, but Adam and RMSprop divide by a
+running root mean square of the same gradients, so the ``c`` cancels (up to ``epsilon``); so
+does Keras's Adagrad, but only once the accumulated squared gradients exceed its
+``initial_accumulator_value`` (0.1 by default), which the accumulator starts from; gradient
+clipping and weight decay would see the scaled gradients too. Separate optimizers give
+every group a real rate of its own, for any update rule.
 
 Keras 3.15 added ``keras.optimizers.MultiOptimizer``, which picks an optimizer by matching
 variable paths against regular expressions. A Sequential model reloaded from a ``.keras``
 file names its variables differently (``sequential/dense/kernel`` becomes ``dense/kernel``),
-so after ``load_model`` its patterns can stop matching: the variables silently fall to the
-default optimizer, and the saved optimizer state is skipped (with a warning). A
-:class:`LayerwiseOptimizer` stores, for each trainable variable *in the order of*
-``model.trainable_variables``, the group it belongs to: Keras rebuilds that list in the same
-order when it loads the model, whatever the names.
+and a pattern must match the whole path, so after ``load_model`` a pattern written against the
+full path, model name included, stops matching: the variables silently fall to the default
+optimizer, and the saved optimizer state is skipped (with a warning). A looser pattern that
+leaves the model's name out (``(.*/)?dense/.*``) matches both forms; that is the workaround
+with ``MultiOptimizer``. A :class:`LayerwiseOptimizer` stores, for each trainable variable
+*in the order of* ``model.trainable_variables``, the group it belongs to: Keras rebuilds that
+list in the same order when it loads the model, whatever the names.
 """
 
 from __future__ import annotations
@@ -107,10 +112,14 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
     At every step, :meth:`apply` splits the gradients by group and calls each group
     optimizer's own ``apply`` on its variables, so a group's update is exactly the one its
     optimizer makes alone: its rate or schedule, its slots (momentum, Adam's moments), its
-    ``weight_decay``, ``clipnorm``, ``clipvalue``, EMA and gradient accumulation. Settings
-    that concern the whole model are the LayerwiseOptimizer's: ``global_clipnorm`` (one norm
-    over every group's gradients) and ``loss_scale_factor``. A group whose gradients are all
-    ``None`` in a step is skipped.
+    ``weight_decay``, ``clipnorm``, ``clipvalue``, EMA and gradient accumulation. (A group's
+    EMA reaches the model only through :meth:`finalize_variable_values`, at the end of
+    ``fit``: ``keras.callbacks.SwapEMAWeights`` does not recognise a LayerwiseOptimizer, since
+    it looks for inner optimizers in an ``optimizers`` attribute, and with this optimizer's
+    own ``use_ema=False`` it raises a ``ValueError`` at its first swap instead of evaluating
+    the averages.) Settings that concern the whole model are the LayerwiseOptimizer's:
+    ``global_clipnorm`` (one norm over every group's gradients) and ``loss_scale_factor``. A
+    group whose gradients are all ``None`` in a step is skipped.
 
     **learning_rate**: the *largest* of the groups' current rates (fastai quotes the head's,
     the largest, as "the" rate), a tensor. Setting it (``optimizer.learning_rate = 1e-4``, as
@@ -118,13 +127,29 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
     group's rate by the same factor, so that the largest becomes the new value and the ratios
     between groups stay; a group at rate 0 stays frozen. That needs float rates (a group
     built with a schedule is refused, as Keras refuses it for one optimizer) and a largest
-    rate above 0. Each group's rate is ``group_optimizers[i].learning_rate``.
+    rate above 0. The new value must stay above 0 too: setting 0 (a callback schedule whose
+    value reaches 0, such as a warm-up that starts from 0) sets every group to 0, the ratios
+    are lost, and the next setting raises a ``ValueError``; start a warm-up at a small
+    positive rate. Each group's rate is ``group_optimizers[i].learning_rate``.
 
-    **iterations**: the number of steps this optimizer has taken (calls to :meth:`apply`).
-    Each group's optimizer counts its own updates in its ``iterations``, which its schedule
-    and Adam's bias correction read; it equals this count unless the group accumulates
-    gradients (then it counts updates, one per ``gradient_accumulation_steps`` batches) or
-    got no gradient in some step.
+    **Freezing**: the optimizer is made for the model's trainable variables at the time.
+    Changing any layer's ``trainable`` afterwards requires a new optimizer and compiling the
+    model again, and the old optimizer's state (momentum, Adam's moments) is lost; a
+    LayerwiseOptimizer not yet built refuses the changed list when it is built. To unfreeze
+    layers gradually (ULMFiT), keep them trainable in a group at rate 0 and raise that group's
+    rate later, e.g. from a callback: ``group_optimizers[i].learning_rate.assign(rate)`` (a
+    group with a float rate). Unlike ``trainable = False``, which also puts
+    ``BatchNormalization`` in inference mode, a rate of 0 leaves such layers in training mode.
+
+    **iterations**: the number of steps this optimizer has taken (calls to :meth:`apply`, one
+    per batch under ``fit``). Each group's optimizer keeps its own counter; without gradient
+    accumulation its ``iterations`` equals this count (unless the group got no gradient in
+    some step). With ``gradient_accumulation_steps=k``, a group's ``iterations`` counts its
+    updates (one per ``k`` batches), which Adam's bias correction reads, while its
+    learning-rate schedule is called with Keras's internal counter of batches, as for any
+    accumulating Keras optimizer. This optimizer's own ``iterations`` then counts batches,
+    where a plain accumulating optimizer's counts updates: read
+    ``group_optimizers[i].iterations`` for the number of updates.
 
     **Saving**: ``model.save("model.keras")`` stores the groups' optimizers, the group of each
     variable and every slot; ``keras.models.load_model`` restores them once this module has
@@ -334,7 +359,9 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
 
     @property
     def learning_rate(self) -> Any:
-        """The largest of the groups' current rates (see the class docstring)."""
+        """The largest of the groups' current rates. Setting it scales every group's rate by
+        the same factor; the value set must be above 0 (0 would set every group to 0 and lose
+        the ratios; see the class docstring)."""
         rates = [ops.cast(optimizer.learning_rate, keras.backend.floatx()) for optimizer in self.group_optimizers]
         return rates[0] if len(rates) == 1 else ops.max(ops.stack(rates))
 
@@ -429,6 +456,11 @@ def layerwise_optimizer(model: keras.Model, groups: Sequence[tuple[Any, keras.op
     Every trainable variable must fall in exactly one group, or in none when ``default`` is
     given (it then goes to ``default``). Make the optimizer after freezing the layers that
     should not train (``layer.trainable = False``): frozen variables belong to no group.
+    Changing any layer's ``trainable`` after the optimizer is made requires a new optimizer
+    and compiling again (the old one's state is lost). To unfreeze gradually, put the layers
+    in a group at rate 0 instead, and raise its rate later with
+    ``optimizer.group_optimizers[i].learning_rate.assign(rate)`` (see
+    :class:`LayerwiseOptimizer`).
 
     Parameters
     ----------
@@ -480,7 +512,7 @@ def layerwise_optimizer(model: keras.Model, groups: Sequence[tuple[Any, keras.op
     >>> model.compile(optimizer=opt, loss="mse")
     >>> model.fit(x, y, epochs=3)  # doctest: +SKIP
 
-    The head alone on Adam, everything else (here, every bias) in a group picked by a test:
+    Every bias frozen (rate 0), every kernel on Adam, the biases picked by a test:
 
     >>> opt = layerwise_optimizer(model, [(lambda v: v.path.endswith("bias"), keras.optimizers.SGD(0.0))],
     ...                           default=keras.optimizers.Adam(1e-3))
