@@ -127,10 +127,11 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
     group's rate by the same factor, so that the largest becomes the new value and the ratios
     between groups stay; a group at rate 0 stays frozen. That needs float rates (a group
     built with a schedule is refused, as Keras refuses it for one optimizer) and a largest
-    rate above 0. The new value must stay above 0 too: setting 0 (a callback schedule whose
-    value reaches 0, such as a warm-up that starts from 0) sets every group to 0, the ratios
-    are lost, and the next setting raises a ``ValueError``; start a warm-up at a small
-    positive rate. Each group's rate is ``group_optimizers[i].learning_rate``.
+    rate above 0 the first time. Setting 0 (a callback schedule whose value reaches 0, such as
+    a warm-up that starts from 0) sets every group to 0; the ratios are remembered from the
+    last setting made while a rate was above 0, so the next setting restores them. Each
+    group's rate is ``group_optimizers[i].learning_rate``; a rate set there directly (to
+    unfreeze a group) counts from the next setting on.
 
     **Freezing**: the optimizer is made for the model's trainable variables at the time.
     Changing any layer's ``trainable`` afterwards requires a new optimizer and compiling the
@@ -360,8 +361,7 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
     @property
     def learning_rate(self) -> Any:
         """The largest of the groups' current rates. Setting it scales every group's rate by
-        the same factor; the value set must be above 0 (0 would set every group to 0 and lose
-        the ratios; see the class docstring)."""
+        the same factor (from 0, by the ratios they had before; see the class docstring)."""
         rates = [ops.cast(optimizer.learning_rate, keras.backend.floatx()) for optimizer in self.group_optimizers]
         return rates[0] if len(rates) == 1 else ops.max(ops.stack(rates))
 
@@ -379,11 +379,18 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
         target = float(ops.convert_to_numpy(value))
         rates = [float(ops.convert_to_numpy(o.learning_rate)) for o in self.group_optimizers]
         top = max(rates)
-        if not top > 0:
-            raise ValueError(f"the groups' rates are all 0, so there is no ratio to keep; set "
-                             f"group_optimizers[i].learning_rate instead (got learning_rate={value!r})")
-        for optimizer, rate in zip(self.group_optimizers, rates):
-            optimizer.learning_rate = target if rate == top else rate * (target / top)
+        if top > 0:
+            self._ratios = [rate / top for rate in rates]  # remembered, for a setting from 0
+            for optimizer, rate in zip(self.group_optimizers, rates):
+                optimizer.learning_rate = target if rate == top else rate * (target / top)
+            return
+        ratios = getattr(self, "_ratios", None)
+        if ratios is None:
+            raise ValueError(f"the groups' rates are all 0 and were never set above 0 together, so there is "
+                             f"no ratio to keep; set group_optimizers[i].learning_rate instead "
+                             f"(got learning_rate={value!r})")
+        for optimizer, ratio in zip(self.group_optimizers, ratios):
+            optimizer.learning_rate = target * ratio
 
     # ------------------------------------------------------------------------------------
     # Serialisation

@@ -258,10 +258,18 @@ def test_learning_rate_is_the_largest_and_setting_it_keeps_the_ratios():
     rates = [float(o.learning_rate) for o in opt.group_optimizers]
     assert rates == pytest.approx([5e-5, 5e-4, 0.0], rel=1e-6) and rates[1] == np.float32(5e-4)
     assert lu.current_learning_rate(opt) == pytest.approx(5e-4)
-    opt.group_optimizers[0].learning_rate = 0.0
-    opt.group_optimizers[1].learning_rate = 0.0
-    with pytest.raises(ValueError, match="rates are all 0"):
-        opt.learning_rate = 1e-3
+    # a schedule through 0 (a warm-up from 0): the next setting restores the ratios
+    opt.learning_rate = 0.0
+    assert [float(o.learning_rate) for o in opt.group_optimizers] == [0.0, 0.0, 0.0]
+    opt.learning_rate = 1e-3
+    assert [float(o.learning_rate) for o in opt.group_optimizers] == pytest.approx([1e-4, 1e-3, 0.0], rel=1e-6)
+    # a group's rate set directly (unfreezing) counts from the next setting on
+    opt.group_optimizers[2].learning_rate = 1e-3
+    opt.learning_rate = 2e-3
+    assert [float(o.learning_rate) for o in opt.group_optimizers] == pytest.approx([2e-4, 2e-3, 2e-3], rel=1e-6)
+    never = LayerwiseOptimizer([keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0)], [0, 1])
+    with pytest.raises(ValueError, match="rates are all 0 and were never set above 0"):
+        never.learning_rate = 1e-3
     scheduled = LayerwiseOptimizer([keras.optimizers.SGD(0.1), keras.optimizers.SGD(
         keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))], [0, 1])
     with pytest.raises(TypeError, match=r"group_optimizers\[1\] was built with a learning-rate schedule"):
