@@ -379,17 +379,13 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
         target = float(ops.convert_to_numpy(value))
         rates = [float(ops.convert_to_numpy(o.learning_rate)) for o in self.group_optimizers]
         top = max(rates)
-        if top > 0:
-            self._ratios = [rate / top for rate in rates]  # remembered, for a setting from 0
-            for optimizer, rate in zip(self.group_optimizers, rates):
-                optimizer.learning_rate = target if rate == top else rate * (target / top)
-            return
-        ratios = getattr(self, "_ratios", None)
-        if ratios is None:
+        if top > 0:  # the ratios now; remembered for a later setting from 0
+            self._ratios = [rate / top for rate in rates]
+        elif getattr(self, "_ratios", None) is None:
             raise ValueError(f"the groups' rates are all 0 and were never set above 0 together, so there is "
                              f"no ratio to keep; set group_optimizers[i].learning_rate instead "
                              f"(got learning_rate={value!r})")
-        for optimizer, ratio in zip(self.group_optimizers, ratios):
+        for optimizer, ratio in zip(self.group_optimizers, self._ratios):
             optimizer.learning_rate = target * ratio
 
     # ------------------------------------------------------------------------------------
