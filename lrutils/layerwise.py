@@ -264,6 +264,7 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
         self.group_optimizers = optimizers
         self.assignment = assignment
         self._routing = _Routing()
+        self._ratios: list[float] | None = None  # the groups' rate ratios, from the last setting above 0
 
     # ------------------------------------------------------------------------------------
     # Building and applying
@@ -381,7 +382,7 @@ class LayerwiseOptimizer(keras.optimizers.Optimizer):
         top = max(rates)
         if top > 0:  # the ratios now; remembered for a later setting from 0
             self._ratios = [rate / top for rate in rates]
-        elif getattr(self, "_ratios", None) is None:
+        elif self._ratios is None:
             raise ValueError(f"the groups' rates are all 0 and were never set above 0 together, so there is "
                              f"no ratio to keep; set group_optimizers[i].learning_rate instead "
                              f"(got learning_rate={value!r})")
